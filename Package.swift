@@ -1,0 +1,72 @@
+// swift-tools-version: 6.1
+//
+// Aeon: an embedded vector-memory storage engine.
+//
+// Targets, from the bottom up:
+//   CAeonKernels       C: SIMD kernels (int8/fp32 dot, L2, posting scan, quantizer, CRC32C),
+//                      each ISA level under a per-function target attribute, chosen at run time.
+//   CLZ4               the system liblz4 (pkg-config `liblz4`).
+//   Aeon               the engine (Swift 6, strict concurrency).
+//   CAeonBenchSupport  C: machine reference measurements for benchmarks (streaming read).
+//   AeonBenchmarks     the benchmark suite that `aeonctl bench` runs; never linked into `Aeon`.
+//   aeonctl            the command-line tool.
+import PackageDescription
+
+let package = Package(
+    name: "Aeon",
+    platforms: [.macOS(.v15), .iOS(.v18)],
+    products: [
+        .library(name: "Aeon", targets: ["Aeon"]),
+        .executable(name: "aeonctl", targets: ["aeonctl"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        .target(
+            name: "CAeonKernels",
+            path: "Sources/CAeonKernels",
+            cSettings: [.define("_GNU_SOURCE", .when(platforms: [.linux]))]
+        ),
+        .systemLibrary(
+            name: "CLZ4",
+            path: "Sources/CLZ4",
+            pkgConfig: "liblz4",
+            providers: [.apt(["liblz4-dev"]), .brew(["lz4"])]
+        ),
+        .target(
+            name: "Aeon",
+            dependencies: ["CAeonKernels", "CLZ4"],
+            path: "Sources/Aeon"
+        ),
+        .target(
+            name: "CAeonBenchSupport",
+            path: "Benchmarks/CAeonBenchSupport"
+        ),
+        .target(
+            name: "AeonBenchmarks",
+            dependencies: ["Aeon", "CAeonBenchSupport"],
+            path: "Benchmarks/AeonBenchmarks"
+        ),
+        .executableTarget(
+            name: "aeonctl",
+            dependencies: [
+                "Aeon",
+                "AeonBenchmarks",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Sources/aeonctl"
+        ),
+        .testTarget(
+            name: "AeonTests",
+            dependencies: ["Aeon", "CAeonKernels"],
+            path: "Tests/AeonTests"
+        ),
+        .testTarget(
+            name: "aeonctlTests",
+            dependencies: ["aeonctl"],
+            path: "Tests/aeonctlTests"
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)
