@@ -1,0 +1,1 @@
+int aeon_bench_placeholder(void);
