@@ -1,10 +1,34 @@
+import Aeon
 import ArgumentParser
+import Foundation
 
 @main
 struct AeonCtl: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "aeonctl",
         abstract: "Inspect, verify, benchmark and maintain Aeon stores.",
-        subcommands: [SIMDInfo.self]
+        discussion: """
+            Exit status: 0 success, 1 corrupt data or a failed verification, 2 usage error \
+            (including an AEON_SIMD level this CPU lacks), 3 I/O error, 4 store locked by another writer.
+
+            Environment: AEON_SIMD=scalar|avx2|avxvnni|avx512vnni|neon|neondotprod forces a SIMD level.
+            """,
+        subcommands: [SIMDCommand.self, BenchCommand.self]
     )
+
+    /// Parses and runs the command, mapping ArgumentParser's usage failures (EX_USAGE, 64)
+    /// to aeonctl's documented usage exit code.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            let code = exitCode(for: error)
+            if code == .validationFailure {
+                printNote(fullMessage(for: error))
+                Foundation.exit(ExitStatus.usage)
+            }
+            exit(withError: error)
+        }
+    }
 }

@@ -1,0 +1,10 @@
+import ArgumentParser
+
+/// `aeonctl bench`: the benchmark suite.
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Run a benchmark. Build with -c release for meaningful figures.",
+        subcommands: [BenchKernelsCommand.self]
+    )
+}
