@@ -10,8 +10,8 @@ struct BenchKernelsCommand: ParsableCommand {
         commandName: "kernels",
         abstract: "Measure the int8/fp32 kernels at every SIMD level and the posting-scan bandwidth.",
         discussion: """
-            Prints ns per int8 and fp32 dot product at every SIMD level this CPU has, for dims \
-            384, 768 and 1536; the posting-scan throughput over a buffer far larger than the \
+            Prints ns per int8 and fp32 dot product at every SIMD level this CPU has (◀ marks the \
+            level in use), for dims 384, 768 and 1536; the posting-scan throughput over a buffer far larger than the \
             caches; and, in the same run, the single-core streaming-read bandwidth. AEON_SIMD \
             chooses the level the headline figures are for (default: the best).
 
@@ -42,9 +42,8 @@ struct BenchKernelsCommand: ParsableCommand {
         #if DEBUG
         printNote("note: this is a debug build; benchmark figures need `swift run -c release`")
         #endif
-        let levels = kernels.level == .scalar ? [.scalar] : [.scalar, kernels.level]
         let benchmark = KernelBenchmark(
-            dimensions: dim.map { [$0] } ?? [384, 768, 1536], levels: levels, bestLevel: kernels.level,
+            dimensions: dim.map { [$0] } ?? [384, 768, 1536], levels: SIMDLevel.supported, bestLevel: kernels.level,
             scanBytes: scanMebibytes << 20)
         let report = try reportingErrors { try benchmark.run(progress: { if !json { printNote("  measuring \($0)…") } }) }
         if json {
@@ -69,13 +68,12 @@ struct BenchKernelsCommand: ParsableCommand {
         print("  dim  level          int8 dot  fp32 dot  int8 hot  fp32 hot  scan GB/s")
         for dim in dimensions {
             let key = String(dim)
-            for level in [SIMDLevel.scalar.rawValue, report.simdLevel] where report.levels[level] != nil {
+            for level in SIMDLevel.supported.map(\.rawValue) where report.levels[level] != nil {
                 let l = report.levels[level]
                 let cells = [l?.int8DotNs[key], l?.fp32DotNs[key], l?.int8DotHotNs[key], l?.fp32DotHotNs[key]]
                 print(
                     "  \(key.padding(5))\(level.padding(13))" + cells.map { f($0).leftPadding(10) }.joined()
-                        + f(l?.scanGBps[key]).leftPadding(11))
-                if level == report.simdLevel { break }
+                        + f(l?.scanGBps[key]).leftPadding(11) + (level == report.simdLevel ? "  ◀" : ""))
             }
         }
         print("")
