@@ -107,10 +107,7 @@ static float neon_quantize(const float *x, size_t dim, int8_t *codes) {
         int16x8_t h = vcombine_s16(vqmovn_s32(v0), vqmovn_s32(v1));
         vst1_s8(codes + i, vqmovn_s16(h));
     }
-    for (; i < dim; i++) {
-        float v = nearbyintf(x[i] * inv);
-        codes[i] = (int8_t)(v > 127.0f ? 127.0f : (v < -127.0f ? -127.0f : v));
-    }
+    for (; i < dim; i++) codes[i] = aeon_quantize_one(x[i], inv);
     return scale;
 }
 

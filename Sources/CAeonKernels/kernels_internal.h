@@ -78,4 +78,11 @@ extern const aeon_kernel_table aeon_kernels_neon_dotprod;
 int aeon_arm64_has_crc(void);
 #endif
 
+/// One component's code: round half to even (as every level's vector conversion does in the
+/// default rounding mode), clamped to [-127, 127]. Used by every level for its tail elements.
+static inline int8_t aeon_quantize_one(float x, float inv) {
+    float v = __builtin_nearbyintf(x * inv);
+    return (int8_t)(v > 127.0f ? 127.0f : (v < -127.0f ? -127.0f : v));
+}
+
 #endif // AEON_KERNELS_INTERNAL_H

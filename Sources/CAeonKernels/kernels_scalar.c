@@ -50,12 +50,7 @@ float aeon_scalar_quantize(const float *x, size_t dim, int8_t *codes) {
         return 0.0f;
     }
     AEON_SCALAR_LOOP
-    for (size_t i = 0; i < dim; i++) {
-        float v = nearbyintf(x[i] * inv);
-        if (v > 127.0f) v = 127.0f;
-        if (v < -127.0f) v = -127.0f;
-        codes[i] = (int8_t)v;
-    }
+    for (size_t i = 0; i < dim; i++) codes[i] = aeon_quantize_one(x[i], inv);
     return scale;
 }
 

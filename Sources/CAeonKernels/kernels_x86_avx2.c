@@ -3,29 +3,18 @@
 // int8: `vpmaddubsw` multiplies unsigned by signed bytes, so a·b is computed as
 // |a| · sign(b, a) (the "sign trick"). It is exact for codes in [-127, 127]; with -128,
 // |a| and the negation wrap, which is why the quantizer never emits -128.
-#include "kernels_internal.h"
+#include "kernels_x86_common.h"
 
 #if AEON_X86_64
-#include <immintrin.h>
 #include <math.h>
 
 #define AEON_AVX2 __attribute__((target("avx2,fma")))
 
-/// Bytes 0..31 are 0x00, 32..63 are 0xFF: loading 32 bytes at offset `rem` gives a mask that
-/// keeps the last `rem` bytes of a 32-byte block.
-static const uint8_t tail_mask_bytes[64] = {
-    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,
-    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,
-    0,    0,    0,    0,    0,    0,    0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
-    0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
-    0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF};
-
-AEON_AVX2 static inline int32_t hsum_epi32(__m256i v) {
-    __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
-    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, _MM_SHUFFLE(1, 0, 3, 2)));
-    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, _MM_SHUFFLE(2, 3, 0, 1)));
-    return _mm_cvtsi128_si32(s);
-}
+const uint8_t aeon_tail_mask_bytes[64] = {
+    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,
+    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,
+    0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+    0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF};
 
 AEON_AVX2 static inline float hsum_ps(__m256 v) {
     __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
@@ -59,12 +48,12 @@ AEON_AVX2 static int32_t avx2_dot_i8(const int8_t *a, const int8_t *b, size_t di
     if (i < dim) {
         // Re-read the last 32 bytes and keep only the ones not yet counted.
         size_t rem = dim - i;
-        __m256i keep = _mm256_loadu_si256((const __m256i *)(tail_mask_bytes + rem));
+        __m256i keep = aeon_tail_mask_256(rem);
         __m256i va = _mm256_and_si256(_mm256_loadu_si256((const __m256i *)(a + dim - 32)), keep);
         acc1 = _mm256_add_epi32(acc1,
                                 madd_i8(va, _mm256_loadu_si256((const __m256i *)(b + dim - 32))));
     }
-    return hsum_epi32(_mm256_add_epi32(acc0, acc1));
+    return aeon_hsum_epi32_256(_mm256_add_epi32(acc0, acc1));
 }
 
 AEON_AVX2 static void avx2_scan_i8(const int8_t *q, const int8_t *codes, size_t dim,
@@ -75,7 +64,7 @@ AEON_AVX2 static void avx2_scan_i8(const int8_t *q, const int8_t *codes, size_t 
     }
     const size_t full = dim & ~(size_t)31;
     const size_t rem = dim - full;
-    const __m256i keep = _mm256_loadu_si256((const __m256i *)(tail_mask_bytes + rem));
+    const __m256i keep = aeon_tail_mask_256(rem);
     const __m256i ones = _mm256_set1_epi16(1);
     size_t r = 0;
     for (; r + 4 <= count; r += 4) {
@@ -108,11 +97,7 @@ AEON_AVX2 static void avx2_scan_i8(const int8_t *q, const int8_t *codes, size_t 
             AEON_ROW(a3, c3);
         }
 #undef AEON_ROW
-        // Reduce four accumulators to four scores at once.
-        __m256i s01 = _mm256_hadd_epi32(a0, a1), s23 = _mm256_hadd_epi32(a2, a3);
-        __m256i s = _mm256_hadd_epi32(s01, s23);
-        __m128i t = _mm_add_epi32(_mm256_castsi256_si128(s), _mm256_extracti128_si256(s, 1));
-        _mm_storeu_si128((__m128i *)(scores + r), t);
+        _mm_storeu_si128((__m128i *)(scores + r), aeon_hsum4_epi32_256(a0, a1, a2, a3));
     }
     for (; r < count; r++) scores[r] = avx2_dot_i8(q, codes + r * stride, dim);
 }
@@ -184,10 +169,7 @@ AEON_AVX2 float aeon_avx2_quantize(const float *x, size_t dim, int8_t *codes) {
         __m128i p16 = _mm_packs_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
         _mm_storel_epi64((__m128i *)(codes + i), _mm_packs_epi16(p16, p16));
     }
-    for (; i < dim; i++) {
-        float v = nearbyintf(x[i] * inv);
-        codes[i] = (int8_t)(v > 127.0f ? 127.0f : (v < -127.0f ? -127.0f : v));
-    }
+    for (; i < dim; i++) codes[i] = aeon_quantize_one(x[i], inv);
     return scale;
 }
 

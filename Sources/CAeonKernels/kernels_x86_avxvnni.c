@@ -4,26 +4,11 @@
 //   q·c = Σ q·(c + 128) − 128·Σ q,
 // exact for every int8 value including -128. For the scan, Σ q is computed once per query.
 // The fp32 and quantizer kernels are the AVX2 ones.
-#include "kernels_internal.h"
+#include "kernels_x86_common.h"
 
 #if AEON_X86_64
-#include <immintrin.h>
 
 #define AEON_AVXVNNI __attribute__((target("avx2,fma,avxvnni")))
-
-static const uint8_t tail_mask_bytes[64] = {
-    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,
-    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,
-    0,    0,    0,    0,    0,    0,    0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
-    0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
-    0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF};
-
-AEON_AVXVNNI static inline int32_t hsum_epi32(__m256i v) {
-    __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
-    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, _MM_SHUFFLE(1, 0, 3, 2)));
-    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, _MM_SHUFFLE(2, 3, 0, 1)));
-    return _mm_cvtsi128_si32(s);
-}
 
 AEON_AVXVNNI static int32_t avxvnni_dot_i8(const int8_t *a, const int8_t *b, size_t dim) {
     if (dim < 32) return aeon_scalar_dot_i8(a, b, dim);
@@ -49,14 +34,14 @@ AEON_AVXVNNI static int32_t avxvnni_dot_i8(const int8_t *a, const int8_t *b, siz
     }
     if (i < dim) {
         // Re-read the last 32 bytes; zeroing b's already-counted bytes removes them from both sums.
-        __m256i keep = _mm256_loadu_si256((const __m256i *)(tail_mask_bytes + (dim - i)));
+        __m256i keep = aeon_tail_mask_256(dim - i);
         __m256i b0 = _mm256_and_si256(_mm256_loadu_si256((const __m256i *)(b + dim - 32)), keep);
         ab1 = _mm256_dpbusd_avx_epi32(
             ab1, _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)(a + dim - 32)), bias), b0);
         sb1 = _mm256_dpbusd_avx_epi32(sb1, bias, b0);
     }
     __m256i d = _mm256_sub_epi32(_mm256_add_epi32(ab0, ab1), _mm256_add_epi32(sb0, sb1));
-    return hsum_epi32(d);
+    return aeon_hsum_epi32_256(d);
 }
 
 AEON_AVXVNNI static void avxvnni_scan_i8(const int8_t *q, const int8_t *codes, size_t dim,
@@ -68,7 +53,7 @@ AEON_AVXVNNI static void avxvnni_scan_i8(const int8_t *q, const int8_t *codes, s
     const __m256i bias = _mm256_set1_epi8((char)0x80);
     const size_t full = dim & ~(size_t)31;
     const size_t rem = dim - full;
-    const __m256i keep = _mm256_loadu_si256((const __m256i *)(tail_mask_bytes + rem));
+    const __m256i keep = aeon_tail_mask_256(rem);
     int32_t qsum = 0;
     for (size_t i = 0; i < dim; i++) qsum += q[i];
     const __m128i correction = _mm_set1_epi32(128 * qsum);
@@ -98,10 +83,8 @@ AEON_AVXVNNI static void avxvnni_scan_i8(const int8_t *q, const int8_t *codes, s
             AEON_ROW(a3, c3);
         }
 #undef AEON_ROW
-        __m256i s01 = _mm256_hadd_epi32(a0, a1), s23 = _mm256_hadd_epi32(a2, a3);
-        __m256i s = _mm256_hadd_epi32(s01, s23);
-        __m128i t = _mm_add_epi32(_mm256_castsi256_si128(s), _mm256_extracti128_si256(s, 1));
-        _mm_storeu_si128((__m128i *)(scores + r), _mm_sub_epi32(t, correction));
+        _mm_storeu_si128((__m128i *)(scores + r),
+                         _mm_sub_epi32(aeon_hsum4_epi32_256(a0, a1, a2, a3), correction));
     }
     for (; r < count; r++) scores[r] = avxvnni_dot_i8(q, codes + r * stride, dim);
 }
