@@ -1,0 +1,113 @@
+/// Per-thread buffers a search reuses, so a query allocates little.
+struct SearchContext {
+    var queryCodes: [Int8] = []
+    var scores: [Int32] = []
+    var candidates = TopK(capacity: 1)
+    var router: CentroidRouter?
+    var routerGeneration: UInt64 = .max
+
+    /// An empty context.
+    init() {}
+}
+
+extension Atlas {
+    /// The `k` best rows for `query` (validated, and unit-length for cosine), best first.
+    ///
+    /// Quantize the query; find the `nprobe` nearest centroids (int8 scan of the centroid table,
+    /// exact fp32 for the best few); drop those beyond `(1 + ε) ×` the nearest distance;
+    /// scan their postings with the int8 kernel, keeping the best `k × oversample` distinct
+    /// rows; rescore those with the fp32 vectors. When `k` reaches the record count every row
+    /// is scored exactly.
+    func search(
+        _ query: UnsafeBufferPointer<Float>, k: Int, parameters: SearchParameters, kernels: Kernels, context: inout SearchContext
+    ) throws(AeonError) -> [(row: Int, score: Float)] {
+        precondition(query.count == dimension, "search: query of \(query.count) dims for \(dimension)")
+        guard k > 0, rowCount > 0 else { return [] }
+        if k >= rowCount { return try exhaustive(query, kernels: kernels) }
+        let q = query.baseAddress!
+        let dimension = self.dimension, metric = self.metric
+
+        // Quantize the query.
+        if context.queryCodes.count < dimension { context.queryCodes = [Int8](repeating: 0, count: dimension) }
+        let queryScale = context.queryCodes.withUnsafeMutableBufferPointer {
+            kernels.quantize(query, into: UnsafeMutableBufferPointer(rebasing: $0[0..<dimension]))
+        }
+
+        // Route.
+        let (table, centroidVectors, centroidStride) = try centroids()
+        if context.routerGeneration != generation || context.router == nil {
+            context.router = CentroidRouter(table: table, kernels: kernels, geometry: metric == .innerProduct ? .innerProduct : .l2)
+            context.routerGeneration = generation
+        }
+        let nprobe = min(parameters.nprobe, postingCount)
+        let shortlist = min(postingCount, nprobe + max(16, nprobe / 4))
+        let near = context.queryCodes.withUnsafeBufferPointer { codes in
+            context.router!.nearest(codes: codes.baseAddress!, scale: queryScale, count: shortlist) { c in
+                let centroid = centroidVectors + Int(c) * centroidStride
+                return metric == .innerProduct
+                    ? -kernels.dot(q, centroid, dimension: dimension) : kernels.squaredL2(q, centroid, dimension: dimension)
+            }
+        }
+        var probes = near.prefix(nprobe)
+        if metric != .innerProduct, let nearest = probes.first, parameters.epsilon.isFinite {
+            let bound = nearest.distance * (1 + parameters.epsilon) * (1 + parameters.epsilon)
+            probes = probes.prefix { $0.distance <= bound }
+        }
+
+        // Scan.
+        let keep = min(rowCount, k * parameters.oversample)
+        context.candidates.reset(capacity: keep)
+        for probe in probes {
+            let posting = try self.posting(Int(probe.posting))
+            guard posting.count > 0 else { continue }
+            if context.scores.count < posting.count { context.scores = [Int32](repeating: 0, count: posting.count) }
+            context.queryCodes.withUnsafeBufferPointer { codes in
+                context.scores.withUnsafeMutableBufferPointer { scores in
+                    kernels.scan(
+                        query: codes.baseAddress!, codes: posting.codes, dimension: dimension,
+                        stride: postingsHeader.codeStride, count: posting.count, scores: scores.baseAddress!)
+                }
+            }
+            for i in 0..<posting.count {
+                let dot = Float(context.scores[i]) * queryScale * posting.scales[i]
+                let approximate = metric == .l2 ? 2 * dot - posting.squaredNorms[i] : dot
+                guard approximate > context.candidates.threshold else { continue }
+                // A replica of a row already held scores the same: keep one.
+                let row = posting.rows[i]
+                if context.candidates.contains(row) { continue }
+                context.candidates.offer(approximate, row)
+            }
+        }
+
+        // Rescore.
+        var hits: [(row: Int, score: Float)] = []
+        hits.reserveCapacity(context.candidates.count)
+        let queryNorm = metric == .l2 ? kernels.dot(q, q, dimension: dimension) : 0
+        for (approximate, row) in context.candidates.unordered() {
+            let row = Int(row)
+            if parameters.rescore {
+                hits.append((row, try exactScore(q, row: row, kernels: kernels)))
+            } else {
+                guard row < rowCount else { throw AeonError(.corrupt, "a posting refers to row \(row) of \(rowCount)", path: postings.path) }
+                hits.append((row, metric == .l2 ? approximate - queryNorm : approximate))
+            }
+        }
+        hits.sort { $0.score > $1.score || ($0.score == $1.score && $0.row < $1.row) }
+        return Array(hits.prefix(k))
+    }
+
+    /// The exact score of `row` for the query under this index's metric (higher is better).
+    func exactScore(_ q: UnsafePointer<Float>, row: Int, kernels: Kernels) throws(AeonError) -> Float {
+        let v = try vector(row: row)
+        return metric == .l2 ? -kernels.squaredL2(q, v, dimension: dimension) : kernels.dot(q, v, dimension: dimension)
+    }
+
+    /// Every row scored exactly, best first.
+    private func exhaustive(_ query: UnsafeBufferPointer<Float>, kernels: Kernels) throws(AeonError) -> [(row: Int, score: Float)] {
+        var hits: [(row: Int, score: Float)] = []
+        hits.reserveCapacity(rowCount)
+        for row in 0..<rowCount { hits.append((row, try exactScore(query.baseAddress!, row: row, kernels: kernels))) }
+        hits.sort { $0.score > $1.score || ($0.score == $1.score && $0.row < $1.row) }
+        return hits
+    }
+}

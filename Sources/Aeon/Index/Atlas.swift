@@ -1,0 +1,168 @@
+/// One immutable generation of the index: the memory-mapped `.postings` and `.records` files.
+///
+/// Opening maps both files and checks their headers and page-checksum tables, nothing more,
+/// so it takes the same time for any size; every page is checksummed the first time a search
+/// or a lookup reads it (``PagedFile``). A snapshot is never modified; a build writes a new
+/// generation and the store swaps snapshots, so searches in flight keep theirs.
+final class Atlas: @unchecked Sendable {
+    // Immutable after init: the mapped files are read-only and verified through atomics.
+    let postings: PagedFile
+    let records: PagedFile
+    let postingsHeader: PostingsHeader
+    let recordsHeader: RecordsHeader
+    let generation: UInt64
+
+    var dimension: Int { postingsHeader.dimension }
+    var metric: Metric { postingsHeader.metric }
+    var rowCount: Int { recordsHeader.rowCount }
+    var postingCount: Int { postingsHeader.postingCount }
+
+    static func postingsName(_ generation: UInt64) -> String { "atlas-" + hex(generation) + ".postings" }
+    static func recordsName(_ generation: UInt64) -> String { "atlas-" + hex(generation) + ".records" }
+    private static func hex(_ value: UInt64) -> String {
+        let digits = String(value, radix: 16)
+        return String(repeating: "0", count: max(0, 16 - digits.count)) + digits
+    }
+
+    init(io: any FileIO, directory: String, manifest: Manifest) throws(AeonError) {
+        let generation = manifest.generation
+        let postings = try PagedFile(
+            io: io, path: directory + "/" + Self.postingsName(generation), magic: PostingsHeader.magic,
+            supportedVersion: PostingsHeader.version)
+        let records = try PagedFile(
+            io: io, path: directory + "/" + Self.recordsName(generation), magic: RecordsHeader.magic,
+            supportedVersion: RecordsHeader.version)
+        let ph = try PostingsHeader(file: postings)
+        let rh = try RecordsHeader(file: records)
+        guard ph.dimension == manifest.dimension, rh.dimension == manifest.dimension, ph.metric == manifest.metric,
+            rh.metric == manifest.metric
+        else {
+            throw AeonError(
+                .corrupt, "index files disagree with the manifest about dimension or metric", path: postings.path)
+        }
+        guard ph.rowCount == rh.rowCount, UInt64(rh.rowCount) == manifest.recordCount else {
+            throw AeonError(
+                .corrupt, "index files hold \(ph.rowCount) / \(rh.rowCount) rows; the manifest says \(manifest.recordCount)",
+                path: records.path)
+        }
+        self.postings = postings
+        self.records = records
+        self.postingsHeader = ph
+        self.recordsHeader = rh
+        self.generation = generation
+    }
+
+    // MARK: postings
+
+    /// The routing table and the fp32 centroids (pointer, row stride in floats).
+    func centroids() throws(AeonError) -> (table: CentroidTable, vectors: UnsafePointer<Float>, vectorStride: Int) {
+        let layout = postingsHeader.centroids
+        let first = postingsHeader.centroidFirstPage
+        let section = try postings.pages(first..<(first + postingsHeader.centroidPageCount))
+        let base = section.baseAddress!
+        let table = CentroidTable(
+            count: layout.count, dimension: layout.dimension,
+            codes: (base + layout.codesOffset).assumingMemoryBound(to: Int8.self), codeStride: layout.codeStride,
+            scales: (base + layout.scalesOffset).assumingMemoryBound(to: Float.self),
+            squaredNorms: (base + layout.normsOffset).assumingMemoryBound(to: Float.self))
+        return (table, (base + layout.vectorsOffset).assumingMemoryBound(to: Float.self), layout.vectorStride / 4)
+    }
+
+    /// Posting `p`'s directory entry, checked against the file.
+    func directoryEntry(_ p: Int) throws(AeonError) -> PostingDirectoryEntry {
+        precondition(p >= 0 && p < postingCount, "Atlas: posting \(p) out of range")
+        let offset = postingsHeader.directoryFirstPage * pageSize + p * PostingDirectoryEntry.size
+        let raw = try postings.bytes(offset..<(offset + PostingDirectoryEntry.size))
+        var r = BinaryReader(raw, path: postings.path, baseOffset: UInt64(offset))
+        let entry = PostingDirectoryEntry(
+            firstPage: Int(try r.read(UInt32.self)), pageCount: Int(try r.read(UInt32.self)),
+            count: Int(try r.read(UInt32.self)), capacity: Int(try r.read(UInt32.self)))
+        let dataStart = postingsHeader.directoryFirstPage + postingsHeader.directoryPageCount
+        guard entry.firstPage >= dataStart, entry.pageCount >= 1, entry.firstPage + entry.pageCount <= postings.pageCount,
+            entry.capacity == PostingLayout.capacity(pages: entry.pageCount, codeStride: postingsHeader.codeStride),
+            entry.count <= entry.capacity
+        else {
+            throw AeonError(.corrupt, "directory entry of posting \(p) is out of bounds", path: postings.path, offset: UInt64(offset))
+        }
+        return entry
+    }
+
+    /// A posting's rows, scales, squared norms and codes.
+    struct PostingView {
+        let count: Int
+        let rows: UnsafePointer<UInt32>
+        let scales: UnsafePointer<Float>
+        let squaredNorms: UnsafePointer<Float>
+        let codes: UnsafePointer<Int8>
+    }
+
+    func posting(_ p: Int) throws(AeonError) -> PostingView {
+        let entry = try directoryEntry(p)
+        let bytes = try postings.pages(entry.firstPage..<(entry.firstPage + entry.pageCount))
+        let layout = PostingLayout(capacity: entry.capacity, codeStride: postingsHeader.codeStride)
+        let base = bytes.baseAddress!
+        return PostingView(
+            count: entry.count, rows: (base + layout.rowsOffset).assumingMemoryBound(to: UInt32.self),
+            scales: (base + layout.scalesOffset).assumingMemoryBound(to: Float.self),
+            squaredNorms: (base + layout.normsOffset).assumingMemoryBound(to: Float.self),
+            codes: (base + layout.codesOffset).assumingMemoryBound(to: Int8.self))
+    }
+
+    // MARK: records
+
+    private func checkRow(_ row: Int, _ what: String) throws(AeonError) {
+        guard row >= 0, row < rowCount else {
+            throw AeonError(.corrupt, "\(what) refers to row \(row) of \(rowCount)", path: postings.path)
+        }
+    }
+
+    /// Row `row`'s full-precision vector.
+    func vector(row: Int) throws(AeonError) -> UnsafePointer<Float> {
+        try checkRow(row, "a posting")
+        let offset = recordsHeader.vectorsFirstPage * pageSize + row * recordsHeader.vectorStride
+        return try records.bytes(offset..<(offset + dimension * 4)).baseAddress!.assumingMemoryBound(to: Float.self)
+    }
+
+    /// Row `row`'s id.
+    func id(row: Int) throws(AeonError) -> UInt64 {
+        let offset = recordsHeader.idsFirstPage * pageSize + row * 8
+        return try records.bytes(offset..<(offset + 8)).loadUnaligned(as: UInt64.self).littleEndian
+    }
+
+    /// The row holding `id`, by binary search of the sorted id index; `nil` if absent.
+    func row(id: UInt64) throws(AeonError) -> Int? {
+        let base = recordsHeader.idIndexFirstPage * pageSize
+        let size = RecordsHeader.idIndexEntrySize
+        var low = 0, high = rowCount
+        while low < high {
+            let mid = (low + high) / 2
+            let entry = try records.bytes((base + mid * size)..<(base + (mid + 1) * size))
+            let found = entry.loadUnaligned(as: UInt64.self).littleEndian
+            if found == id {
+                let row = Int(entry.loadUnaligned(fromByteOffset: 8, as: UInt32.self).littleEndian)
+                try checkRow(row, "the id index")
+                return row
+            }
+            if found < id { low = mid + 1 } else { high = mid }
+        }
+        return nil
+    }
+
+    /// Row `row`'s payload; `nil` when it has none.
+    func payload(row: Int) throws(AeonError) -> [UInt8]? {
+        let base = recordsHeader.payloadTableFirstPage * pageSize + row * RecordsHeader.payloadEntrySize
+        let entry = try records.bytes(base..<(base + RecordsHeader.payloadEntrySize))
+        let offset = entry.loadUnaligned(as: UInt64.self).littleEndian
+        let length = Int(entry.loadUnaligned(fromByteOffset: 8, as: UInt32.self).littleEndian)
+        let flags = entry.loadUnaligned(fromByteOffset: 12, as: UInt32.self).littleEndian
+        guard flags & 1 != 0 else { return nil }
+        guard offset <= UInt64(recordsHeader.payloadDataBytes), UInt64(length) <= UInt64(recordsHeader.payloadDataBytes) - offset else {
+            throw AeonError(.corrupt, "payload of row \(row) lies outside the payload data", path: records.path, offset: UInt64(base))
+        }
+        let start = recordsHeader.payloadDataFirstPage * pageSize + Int(offset)
+        return Array(try records.bytes(start..<(start + length)))
+    }
+
+    /// Every page of both files checked against its checksum; one error per bad page.
+    func checkAllPages() -> [AeonError] { postings.checkAllPages() + records.checkAllPages() }
+}

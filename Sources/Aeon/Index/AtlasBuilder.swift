@@ -1,0 +1,317 @@
+/// Builds an Atlas generation from a batch: balanced hierarchical k-means into postings of
+/// bounded size, boundary replicas by SPANN's RNG rule, int8 codes per vector, and the two
+/// paged files (docs/FORMAT.md).
+struct AtlasBuilder {
+    let io: any FileIO
+    let dimension: Int
+    let metric: Metric
+    let parameters: BuildParameters
+    let kernels: Kernels
+
+    /// What a build produced, for statistics.
+    struct Summary: Sendable {
+        var postings: Int
+        var entries: Int
+        var rows: Int
+    }
+
+    /// Writes `postingsPath` and `recordsPath` for the prepared (validated, and for cosine
+    /// normalised) vectors `data` (`ids.count × dimension`), syncing both before returning.
+    func build(
+        data: UnsafePointer<Float>, ids: [UInt64], payloads: [[UInt8]?], postingsPath: String, recordsPath: String
+    ) throws(AeonError) -> Summary {
+        let rows = ids.count
+        let threads = Parallel.threads(parameters.threads)
+        var random = SplitMix64(seed: parameters.seed)
+        let kmeans = KMeans(data: data, dimension: dimension, kernels: kernels, threads: threads)
+
+        let leaves = rows == 0 ? [] : partition(rowCount: rows, kmeans: kmeans, random: &random)
+        let centroids = means(of: leaves, data: data)
+        let codes = QuantizedRows(data: data, rows: rows, dimension: dimension, kernels: kernels, threads: threads)
+        let centroidCodes = centroids.withUnsafeBufferPointer {
+            QuantizedRows(data: $0.baseAddress, rows: leaves.count, dimension: dimension, kernels: kernels, threads: threads)
+        }
+        let members = assignReplicas(
+            leaves: leaves, data: data, centroids: centroids, centroidCodes: centroidCodes, codes: codes, threads: threads)
+
+        try writeRecords(data: data, ids: ids, payloads: payloads, path: recordsPath)
+        let entries = try writePostings(
+            members: members, centroids: centroids, centroidCodes: centroidCodes, codes: codes, rows: rows, path: postingsPath)
+        return Summary(postings: leaves.count, entries: entries, rows: rows)
+    }
+
+    // MARK: clustering
+
+    /// Splits all rows into leaves of at most `postingSizeLimit` rows: k-means with
+    /// k = min(branching, ⌈n / limit⌉) on any set above the limit, recursively. Large sets run
+    /// one at a time with a parallel assignment step; small ones run side by side.
+    private func partition(rowCount: Int, kmeans: KMeans, random: inout SplitMix64) -> [[Int32]] {
+        let limit = parameters.postingSizeLimit
+        var pending: [[Int32]] = [(0..<Int32(rowCount)).map { $0 }]
+        var leaves: [[Int32]] = []
+        while !pending.isEmpty {
+            var small: [[Int32]] = []
+            var next: [[Int32]] = []
+            for set in pending {
+                if set.count <= limit {
+                    leaves.append(set)
+                } else if set.count >= 8192 {
+                    next.append(contentsOf: split(set, kmeans: kmeans, random: &random))
+                } else {
+                    small.append(set)
+                }
+            }
+            if !small.isEmpty {
+                // Each small set gets its own seed, so the result does not depend on scheduling.
+                let seeds = small.map { _ in random.next() }
+                var results = [[[Int32]]](repeating: [], count: small.count)
+                let serial = KMeans(data: kmeans.data, dimension: dimension, kernels: kernels, threads: 1)
+                results.withUnsafeMutableBufferPointer { out in
+                    let shared = UncheckedSendable((out, small, seeds, self))
+                    Parallel.forEachSlice(count: small.count, threads: kmeans.threads) { range in
+                        let (out, small, seeds, builder) = shared.value
+                        for i in range {
+                            var local = SplitMix64(seed: seeds[i])
+                            out[i] = builder.split(small[i], kmeans: serial, random: &local)
+                        }
+                    }
+                }
+                for parts in results { next.append(contentsOf: parts) }
+            }
+            pending = next
+        }
+        return leaves
+    }
+
+    private func split(_ set: [Int32], kmeans: KMeans, random: inout SplitMix64) -> [[Int32]] {
+        let limit = parameters.postingSizeLimit
+        let k = max(2, min(parameters.branching, (set.count + limit - 1) / limit))
+        let (_, assignment) = kmeans.cluster(rows: set, k: k, iterations: parameters.iterations, random: &random)
+        var groups = [[Int32]](repeating: [], count: k)
+        for (i, row) in set.enumerated() { groups[Int(assignment[i])].append(row) }
+        groups.removeAll { $0.isEmpty }
+        if groups.count < 2 {
+            // All points (nearly) identical: k-means cannot separate them; halve instead.
+            let half = set.count / 2
+            return [Array(set[..<half]), Array(set[half...])]
+        }
+        return groups
+    }
+
+    private func means(of leaves: [[Int32]], data: UnsafePointer<Float>) -> [Float] {
+        var centroids = [Float](repeating: 0, count: leaves.count * dimension)
+        for (p, leaf) in leaves.enumerated() {
+            var sum = [Double](repeating: 0, count: dimension)
+            for row in leaf {
+                let x = data + Int(row) * dimension
+                for d in 0..<dimension { sum[d] += Double(x[d]) }
+            }
+            let inverse = 1 / Double(leaf.count)
+            for d in 0..<dimension { centroids[p * dimension + d] = Float(sum[d] * inverse) }
+        }
+        return centroids
+    }
+
+    // MARK: boundary replicas
+
+    /// Each posting's rows: its leaf, plus replicas. A row is offered to the nearest other
+    /// centroids within `(1 + replicaEpsilon) ×` its nearest distance, and accepted by SPANN's
+    /// RNG rule: skip c when an already chosen c′ has dist(c, c′) < dist(x, c). A posting keeps
+    /// at most `postingSizeLimit × replicaGrowth` rows; the farthest replicas go first.
+    private func assignReplicas(
+        leaves: [[Int32]], data: UnsafePointer<Float>, centroids: [Float], centroidCodes: QuantizedRows, codes: QuantizedRows,
+        threads: Int
+    ) -> [[Int32]] {
+        let postings = leaves.count
+        let rows = codes.rows
+        var primary = [Int32](repeating: 0, count: rows)
+        for (p, leaf) in leaves.enumerated() { for row in leaf { primary[Int(row)] = Int32(p) } }
+        let replicas = parameters.maxReplicas - 1
+        guard replicas > 0, postings > 1 else { return leaves }
+
+        // Per row: up to `replicas` (posting, squared distance) proposals; -1 marks none.
+        var proposedPosting = [Int32](repeating: -1, count: rows * replicas)
+        var proposedDistance = [Float](repeating: 0, count: rows * replicas)
+        let candidates = min(postings, max(16, parameters.maxReplicas * 4))
+        let dimension = self.dimension, kernels = self.kernels, epsilon = parameters.replicaEpsilon
+        centroids.withUnsafeBufferPointer { cs in
+            proposedPosting.withUnsafeMutableBufferPointer { outPosting in
+                proposedDistance.withUnsafeMutableBufferPointer { outDistance in
+                    let shared = UncheckedSendable((cs.baseAddress!, outPosting, outDistance, primary, data))
+                    Parallel.forEachSlice(count: rows, threads: threads, grain: 256) { range in
+                        let (cs, outPosting, outDistance, primary, data) = shared.value
+                        var router = CentroidRouter(table: centroidCodes.table, kernels: kernels)
+                        var chosen: [Int32] = []
+                        for row in range {
+                            let x = data + row * dimension
+                            let near = router.nearest(
+                                codes: codes.codes + row * codes.stride, scale: codes.scales[row], count: candidates,
+                                exact: { kernels.squaredL2(x, cs + Int($0) * dimension, dimension: dimension) })
+                            let home = primary[row]
+                            let homeDistance = kernels.squaredL2(x, cs + Int(home) * dimension, dimension: dimension)
+                            let nearest = min(homeDistance, near.first?.distance ?? homeDistance)
+                            let bound = nearest * (1 + epsilon) * (1 + epsilon)
+                            chosen.removeAll(keepingCapacity: true)
+                            chosen.append(home)
+                            var slot = 0
+                            for candidate in near where slot < replicas {
+                                if candidate.distance > bound { break }
+                                if candidate.posting == home { continue }
+                                let c = cs + Int(candidate.posting) * dimension
+                                let blocked = chosen.contains { other in
+                                    kernels.squaredL2(c, cs + Int(other) * dimension, dimension: dimension) < candidate.distance
+                                }
+                                if blocked { continue }
+                                chosen.append(candidate.posting)
+                                outPosting[row * replicas + slot] = candidate.posting
+                                outDistance[row * replicas + slot] = candidate.distance
+                                slot += 1
+                            }
+                        }
+                    }
+                }
+            }
+        }
+
+        // Cap each posting: its leaf stays whole; replicas fill the room left, nearest first.
+        let cap = max(parameters.postingSizeLimit, Int((Float(parameters.postingSizeLimit) * parameters.replicaGrowth).rounded()))
+        var offered = [[(row: Int32, distance: Float)]](repeating: [], count: postings)
+        for row in 0..<rows {
+            for slot in 0..<replicas where proposedPosting[row * replicas + slot] >= 0 {
+                offered[Int(proposedPosting[row * replicas + slot])].append((Int32(row), proposedDistance[row * replicas + slot]))
+            }
+        }
+        var members = leaves
+        for p in 0..<postings {
+            let room = cap - members[p].count
+            guard room > 0, !offered[p].isEmpty else { continue }
+            let accepted = offered[p].count <= room ? offered[p] : Array(offered[p].sorted { $0.distance < $1.distance }.prefix(room))
+            members[p].append(contentsOf: accepted.map(\.row))
+        }
+        return members
+    }
+
+    // MARK: files
+
+    private func writeRecords(data: UnsafePointer<Float>, ids: [UInt64], payloads: [[UInt8]?], path: String) throws(AeonError) {
+        let rows = ids.count
+        let writer = try PagedFileWriter(io: io, path: path, magic: RecordsHeader.magic, version: RecordsHeader.version)
+        let stride = PagedFileLayout.align(dimension * 4, codeAlignment)
+
+        let vectorsPage = try writer.startSection()
+        for row in 0..<rows {
+            try writer.append(UnsafeRawBufferPointer(start: data + row * dimension, count: dimension * 4))
+            try writer.pad(to: codeAlignment)
+            precondition(writer.currentOffset == vectorsPage * pageSize + (row + 1) * stride, "records: row layout drifted")
+        }
+
+        let idsPage = try writer.startSection()
+        var w = BinaryWriter(capacity: rows * 8)
+        for id in ids { w.append(id) }
+        try writer.append(w.bytes)
+
+        let indexPage = try writer.startSection()
+        let sorted = (0..<rows).sorted { ids[$0] < ids[$1] }
+        w = BinaryWriter(capacity: rows * RecordsHeader.idIndexEntrySize)
+        for row in sorted {
+            w.append(ids[row])
+            w.append(UInt32(row))
+            w.append(UInt32(0))
+        }
+        try writer.append(w.bytes)
+
+        let tablePage = try writer.startSection()
+        w = BinaryWriter(capacity: rows * RecordsHeader.payloadEntrySize)
+        var offset: UInt64 = 0
+        for payload in payloads {
+            w.append(offset)
+            w.append(UInt32(payload?.count ?? 0))
+            w.append(UInt32(payload == nil ? 0 : 1))
+            offset += UInt64(payload?.count ?? 0)
+        }
+        try writer.append(w.bytes)
+
+        let dataPage = try writer.startSection()
+        for payload in payloads { if let payload { try writer.append(payload) } }
+
+        let header = RecordsHeader(
+            dimension: dimension, metric: metric, rowCount: rows, vectorsFirstPage: vectorsPage, idsFirstPage: idsPage,
+            idIndexFirstPage: indexPage, payloadTableFirstPage: tablePage, payloadDataFirstPage: dataPage,
+            payloadDataBytes: Int(offset))
+        try writer.finish(fileHeader: header.encoded())
+    }
+
+    private func writePostings(
+        members: [[Int32]], centroids: [Float], centroidCodes: QuantizedRows, codes: QuantizedRows, rows: Int, path: String
+    ) throws(AeonError) -> Int {
+        let postings = members.count
+        let stride = PagedFileLayout.align(dimension, codeAlignment)
+        let writer = try PagedFileWriter(io: io, path: path, magic: PostingsHeader.magic, version: PostingsHeader.version)
+
+        // Centroids: fp32 rows, int8 code rows, scales, squared norms.
+        let layout = CentroidLayout(count: postings, dimension: dimension)
+        let centroidPage = try writer.startSection()
+        for p in 0..<postings {
+            let result = centroids.withUnsafeBytes { raw in
+                Result { () throws(AeonError) in
+                    try writer.append(UnsafeRawBufferPointer(rebasing: raw[(p * dimension * 4)..<((p + 1) * dimension * 4)]))
+                }
+            }
+            try result.get()
+            try writer.pad(to: codeAlignment)
+        }
+        for p in 0..<postings { try writer.append(centroidCodes.rowBytes(p)) }
+        try writer.pad(to: codeAlignment)
+        var w = BinaryWriter(capacity: postings * 4)
+        for p in 0..<postings { w.append(centroidCodes.scales[p]) }
+        try writer.append(w.bytes)
+        try writer.pad(to: codeAlignment)
+        w = BinaryWriter(capacity: postings * 4)
+        for p in 0..<postings { w.append(centroidCodes.squaredNorms[p]) }
+        try writer.append(w.bytes)
+        precondition(writer.currentOffset == centroidPage * pageSize + layout.byteCount, "postings: centroid layout drifted")
+
+        // Directory: every posting's pages are known before any is written.
+        let directoryPage = try writer.startSection()
+        let directoryPages = PagedFileLayout.pages(forBytes: postings * PostingDirectoryEntry.size)
+        var nextPage = directoryPage + directoryPages
+        var entries: [PostingDirectoryEntry] = []
+        for member in members {
+            let pages = max(1, PagedFileLayout.pages(forBytes: PostingLayout(capacity: member.count, codeStride: stride).byteCount))
+            let capacity = PostingLayout.capacity(pages: pages, codeStride: stride)
+            entries.append(PostingDirectoryEntry(firstPage: nextPage, pageCount: pages, count: member.count, capacity: capacity))
+            nextPage += pages
+        }
+        w = BinaryWriter(capacity: postings * PostingDirectoryEntry.size)
+        for e in entries {
+            w.append(UInt32(e.firstPage))
+            w.append(UInt32(e.pageCount))
+            w.append(UInt32(e.count))
+            w.append(UInt32(e.capacity))
+        }
+        try writer.append(w.bytes)
+
+        // Postings.
+        for (p, member) in members.enumerated() {
+            let entry = entries[p]
+            let first = try writer.startSection()
+            precondition(first == entry.firstPage, "postings: page plan drifted")
+            let posting = PostingLayout(capacity: entry.capacity, codeStride: stride)
+            w = BinaryWriter(capacity: posting.codesOffset)
+            for row in member { w.append(UInt32(row)) }
+            w.pad(to: posting.scalesOffset)
+            for row in member { w.append(codes.scales[Int(row)]) }
+            w.pad(to: posting.normsOffset)
+            for row in member { w.append(codes.squaredNorms[Int(row)]) }
+            w.pad(to: posting.codesOffset)
+            try writer.append(w.bytes)
+            for row in member { try writer.append(codes.rowBytes(Int(row))) }
+        }
+        let header = PostingsHeader(
+            dimension: dimension, metric: metric, postingCount: postings, centroidFirstPage: centroidPage,
+            centroidPageCount: PagedFileLayout.pages(forBytes: layout.byteCount), directoryFirstPage: directoryPage,
+            directoryPageCount: directoryPages, rowCount: rows, entryCount: members.reduce(0) { $0 + $1.count }, build: parameters)
+        try writer.finish(fileHeader: header.encoded())
+        return header.entryCount
+    }
+}

@@ -1,0 +1,224 @@
+// The layouts of Atlas's two paged files (docs/FORMAT.md, "Atlas"). The writer (AtlasBuilder)
+// and the reader (Atlas) both derive every offset from these types, so they cannot disagree.
+
+/// Rows of int8 codes are padded to a multiple of this, so each starts on a cache line.
+let codeAlignment = 64
+
+/// The file-specific header of a `.postings` file.
+struct PostingsHeader: Equatable {
+    static let magic = Array("AEONPOST".utf8)
+    static let version: UInt32 = 1
+
+    var dimension: Int
+    var metric: Metric
+    var postingCount: Int
+    var centroidFirstPage: Int
+    var centroidPageCount: Int
+    var directoryFirstPage: Int
+    var directoryPageCount: Int
+    var rowCount: Int
+    var entryCount: Int
+    var maxReplicas: Int
+    var postingSizeLimit: Int
+    var replicaEpsilon: Float
+
+    var codeStride: Int { PagedFileLayout.align(dimension, codeAlignment) }
+    var centroids: CentroidLayout { CentroidLayout(count: postingCount, dimension: dimension) }
+
+    func encoded() -> [UInt8] {
+        var w = BinaryWriter()
+        w.append(UInt32(dimension))
+        w.append(UInt32(codeStride))
+        w.append(metric.rawValue)
+        w.pad(to: 12)
+        w.append(UInt32(postingCount))
+        w.append(UInt32(centroidFirstPage))
+        w.append(UInt32(centroidPageCount))
+        w.append(UInt32(directoryFirstPage))
+        w.append(UInt32(directoryPageCount))
+        w.append(UInt64(rowCount))
+        w.append(UInt64(entryCount))
+        w.append(UInt32(maxReplicas))
+        w.append(UInt32(postingSizeLimit))
+        w.append(replicaEpsilon)
+        return w.bytes
+    }
+
+    /// Reads and checks the header of an opened postings file.
+    init(file: PagedFile) throws(AeonError) {
+        var r = BinaryReader(file.fileHeader, path: file.path, baseOffset: UInt64(PagedFileLayout.commonHeaderSize))
+        dimension = Int(try r.read(UInt32.self))
+        let stride = Int(try r.read(UInt32.self))
+        let metricValue = try r.read(UInt8.self)
+        try r.skip(to: 12)
+        postingCount = Int(try r.read(UInt32.self))
+        centroidFirstPage = Int(try r.read(UInt32.self))
+        centroidPageCount = Int(try r.read(UInt32.self))
+        directoryFirstPage = Int(try r.read(UInt32.self))
+        directoryPageCount = Int(try r.read(UInt32.self))
+        rowCount = Int(try r.read(UInt64.self))
+        entryCount = Int(try r.read(UInt64.self))
+        maxReplicas = Int(try r.read(UInt32.self))
+        postingSizeLimit = Int(try r.read(UInt32.self))
+        replicaEpsilon = try r.readFloat()
+        guard let metric = Metric(rawValue: metricValue) else {
+            throw AeonError(.corrupt, "unknown metric \(metricValue)", path: file.path, offset: 40)
+        }
+        self.metric = metric
+        let fits = { (first: Int, count: Int) in first >= 1 && count >= 0 && first + count <= file.pageCount }
+        guard dimension >= 1, dimension <= Kernels.maximumDimension, stride == PagedFileLayout.align(dimension, codeAlignment),
+            fits(centroidFirstPage, centroidPageCount), fits(directoryFirstPage, directoryPageCount),
+            centroidPageCount == PagedFileLayout.pages(forBytes: CentroidLayout(count: postingCount, dimension: dimension).byteCount),
+            directoryPageCount == PagedFileLayout.pages(forBytes: postingCount * PostingDirectoryEntry.size),
+            (postingCount == 0) == (rowCount == 0), entryCount >= rowCount
+        else {
+            throw AeonError(.corrupt, "postings header fields are inconsistent with each other or the file", path: file.path, offset: 32)
+        }
+    }
+
+    init(
+        dimension: Int, metric: Metric, postingCount: Int, centroidFirstPage: Int, centroidPageCount: Int,
+        directoryFirstPage: Int, directoryPageCount: Int, rowCount: Int, entryCount: Int, build: BuildParameters
+    ) {
+        self.dimension = dimension
+        self.metric = metric
+        self.postingCount = postingCount
+        self.centroidFirstPage = centroidFirstPage
+        self.centroidPageCount = centroidPageCount
+        self.directoryFirstPage = directoryFirstPage
+        self.directoryPageCount = directoryPageCount
+        self.rowCount = rowCount
+        self.entryCount = entryCount
+        self.maxReplicas = build.maxReplicas
+        self.postingSizeLimit = build.postingSizeLimit
+        self.replicaEpsilon = build.replicaEpsilon
+    }
+}
+
+/// The centroid section: fp32 centroids, their int8 codes (for the routing scan), scales and
+/// squared norms, each sub-array 64-byte aligned.
+struct CentroidLayout {
+    let count: Int
+    let dimension: Int
+
+    var vectorStride: Int { PagedFileLayout.align(dimension * 4, codeAlignment) }
+    var codeStride: Int { PagedFileLayout.align(dimension, codeAlignment) }
+    var vectorsOffset: Int { 0 }
+    var codesOffset: Int { count * vectorStride }
+    var scalesOffset: Int { PagedFileLayout.align(codesOffset + count * codeStride, codeAlignment) }
+    var normsOffset: Int { PagedFileLayout.align(scalesOffset + count * 4, codeAlignment) }
+    var byteCount: Int { normsOffset + count * 4 }
+}
+
+/// Where a posting lives: 16 bytes per posting in the directory section.
+struct PostingDirectoryEntry: Equatable {
+    static let size = 16
+    var firstPage: Int
+    var pageCount: Int
+    var count: Int
+    var capacity: Int
+}
+
+/// A posting's bytes: `capacity` row numbers (u32), scales (f32), squared norms (f32), then the
+/// int8 code rows (64-byte aligned, `codeStride` bytes each).
+struct PostingLayout {
+    let capacity: Int
+    let codeStride: Int
+
+    var rowsOffset: Int { 0 }
+    var scalesOffset: Int { capacity * 4 }
+    var normsOffset: Int { capacity * 8 }
+    var codesOffset: Int { PagedFileLayout.align(capacity * 12, codeAlignment) }
+    var byteCount: Int { codesOffset + capacity * codeStride }
+
+    /// The most entries `pages` pages hold.
+    static func capacity(pages: Int, codeStride: Int) -> Int {
+        let bytes = pages * pageSize
+        var c = bytes / (12 + codeStride)
+        while c > 0 && PostingLayout(capacity: c, codeStride: codeStride).byteCount > bytes { c -= 1 }
+        return c
+    }
+}
+
+/// The file-specific header of a `.records` file.
+struct RecordsHeader: Equatable {
+    static let magic = Array("AEONRECS".utf8)
+    static let version: UInt32 = 1
+
+    var dimension: Int
+    var metric: Metric
+    var rowCount: Int
+    var vectorsFirstPage: Int
+    var idsFirstPage: Int
+    var idIndexFirstPage: Int
+    var payloadTableFirstPage: Int
+    var payloadDataFirstPage: Int
+    var payloadDataBytes: Int
+
+    var vectorStride: Int { PagedFileLayout.align(dimension * 4, codeAlignment) }
+    static let idIndexEntrySize = 16
+    static let payloadEntrySize = 16
+
+    func encoded() -> [UInt8] {
+        var w = BinaryWriter()
+        w.append(UInt32(dimension))
+        w.append(UInt32(vectorStride))
+        w.append(metric.rawValue)
+        w.pad(to: 12)
+        w.append(UInt64(rowCount))
+        w.append(UInt32(vectorsFirstPage))
+        w.append(UInt32(idsFirstPage))
+        w.append(UInt32(idIndexFirstPage))
+        w.append(UInt32(payloadTableFirstPage))
+        w.append(UInt32(payloadDataFirstPage))
+        w.append(UInt64(payloadDataBytes))
+        return w.bytes
+    }
+
+    init(
+        dimension: Int, metric: Metric, rowCount: Int, vectorsFirstPage: Int, idsFirstPage: Int, idIndexFirstPage: Int,
+        payloadTableFirstPage: Int, payloadDataFirstPage: Int, payloadDataBytes: Int
+    ) {
+        self.dimension = dimension
+        self.metric = metric
+        self.rowCount = rowCount
+        self.vectorsFirstPage = vectorsFirstPage
+        self.idsFirstPage = idsFirstPage
+        self.idIndexFirstPage = idIndexFirstPage
+        self.payloadTableFirstPage = payloadTableFirstPage
+        self.payloadDataFirstPage = payloadDataFirstPage
+        self.payloadDataBytes = payloadDataBytes
+    }
+
+    /// Reads and checks the header of an opened records file.
+    init(file: PagedFile) throws(AeonError) {
+        var r = BinaryReader(file.fileHeader, path: file.path, baseOffset: UInt64(PagedFileLayout.commonHeaderSize))
+        dimension = Int(try r.read(UInt32.self))
+        let stride = Int(try r.read(UInt32.self))
+        let metricValue = try r.read(UInt8.self)
+        try r.skip(to: 12)
+        rowCount = Int(try r.read(UInt64.self))
+        vectorsFirstPage = Int(try r.read(UInt32.self))
+        idsFirstPage = Int(try r.read(UInt32.self))
+        idIndexFirstPage = Int(try r.read(UInt32.self))
+        payloadTableFirstPage = Int(try r.read(UInt32.self))
+        payloadDataFirstPage = Int(try r.read(UInt32.self))
+        payloadDataBytes = Int(try r.read(UInt64.self))
+        guard let metric = Metric(rawValue: metricValue) else {
+            throw AeonError(.corrupt, "unknown metric \(metricValue)", path: file.path, offset: 40)
+        }
+        self.metric = metric
+        let end = file.pageCount * pageSize
+        let sections: [(page: Int, bytes: Int)] = [
+            (vectorsFirstPage, rowCount * PagedFileLayout.align(dimension * 4, codeAlignment)),
+            (idsFirstPage, rowCount * 8), (idIndexFirstPage, rowCount * Self.idIndexEntrySize),
+            (payloadTableFirstPage, rowCount * Self.payloadEntrySize), (payloadDataFirstPage, payloadDataBytes),
+        ]
+        guard dimension >= 1, dimension <= Kernels.maximumDimension, stride == PagedFileLayout.align(dimension * 4, codeAlignment),
+            rowCount >= 0, payloadDataBytes >= 0,
+            sections.allSatisfy({ $0.page >= 1 && $0.page * pageSize + $0.bytes <= end })
+        else {
+            throw AeonError(.corrupt, "records header fields are inconsistent with each other or the file", path: file.path, offset: 32)
+        }
+    }
+}

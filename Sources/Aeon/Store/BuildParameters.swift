@@ -1,0 +1,53 @@
+/// How Atlas clusters a batch into postings. The defaults suit 10⁴–10⁷ sentence embeddings.
+public struct BuildParameters: Sendable, Hashable {
+    /// The most vectors a cluster holds before boundary replicas are added; the balanced
+    /// hierarchical k-means splits any cluster larger than this.
+    public var postingSizeLimit: Int
+    /// A vector is stored in at most this many postings: its nearest, plus boundary replicas
+    /// chosen by SPANN's RNG rule.
+    public var maxReplicas: Int
+    /// A replica posting must be within `(1 + replicaEpsilon) ×` the distance to the nearest
+    /// centroid.
+    public var replicaEpsilon: Float
+    /// Replicas never grow a posting beyond `postingSizeLimit × replicaGrowth`; the farthest
+    /// replicas are dropped first (a vector's nearest posting always keeps it).
+    public var replicaGrowth: Float
+    /// Lloyd iterations per k-means.
+    public var iterations: Int
+    /// Branching factor of the hierarchical k-means.
+    public var branching: Int
+    /// Seed of the k-means initialisation: the same data and seed give the same index.
+    public var seed: UInt64
+    /// Threads to use; 0 means one per core.
+    public var threads: Int
+
+    /// Build parameters.
+    public init(
+        postingSizeLimit: Int = 64, maxReplicas: Int = 4, replicaEpsilon: Float = 0.15, replicaGrowth: Float = 2.5,
+        iterations: Int = 8, branching: Int = 16, seed: UInt64 = 0x4145_4F4E, threads: Int = 0
+    ) {
+        self.postingSizeLimit = postingSizeLimit
+        self.maxReplicas = maxReplicas
+        self.replicaEpsilon = replicaEpsilon
+        self.replicaGrowth = replicaGrowth
+        self.iterations = iterations
+        self.branching = branching
+        self.seed = seed
+        self.threads = threads
+    }
+
+    /// The defaults.
+    public static let `default` = BuildParameters()
+
+    func validated() throws(AeonError) -> BuildParameters {
+        guard postingSizeLimit >= 2 else { throw AeonError(.invalidArgument, "postingSizeLimit must be ≥ 2") }
+        guard (1...8).contains(maxReplicas) else { throw AeonError(.invalidArgument, "maxReplicas must be in 1...8") }
+        guard replicaEpsilon >= 0, replicaGrowth >= 1 else {
+            throw AeonError(.invalidArgument, "replicaEpsilon must be ≥ 0 and replicaGrowth ≥ 1")
+        }
+        guard iterations >= 1, branching >= 2, threads >= 0 else {
+            throw AeonError(.invalidArgument, "iterations ≥ 1, branching ≥ 2 and threads ≥ 0 are required")
+        }
+        return self
+    }
+}

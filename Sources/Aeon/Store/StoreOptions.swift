@@ -1,0 +1,37 @@
+/// How to open (or create) a store.
+public struct StoreOptions: Sendable {
+    /// The vector dimension. Required to create a store; when opening an existing one it must
+    /// match (or be `nil` to accept the stored value).
+    public var dimension: Int?
+    /// The similarity metric. Defaults to ``Metric/cosine`` on creation; when opening an
+    /// existing store it must match (or be `nil`).
+    public var metric: Metric?
+    /// Open without the writer lock; every mutating call fails.
+    public var readOnly: Bool
+    /// Create the store when the directory does not exist or is empty.
+    public var createIfMissing: Bool
+    /// How builds cluster the data.
+    public var build: BuildParameters
+    /// The search knobs used when a call does not pass its own.
+    public var search: SearchParameters
+    /// Force a kernel level; `nil` honours `AEON_SIMD`, else the best level.
+    public var simdLevel: SIMDLevel?
+    /// The file layer (the real one unless a test injects faults).
+    public var io: any FileIO
+
+    /// Options; every field has a default except `dimension`, which creation needs.
+    public init(
+        dimension: Int? = nil, metric: Metric? = nil, readOnly: Bool = false, createIfMissing: Bool = true,
+        build: BuildParameters = .default, search: SearchParameters = .default, simdLevel: SIMDLevel? = nil,
+        io: any FileIO = SystemFileIO()
+    ) {
+        self.dimension = dimension
+        self.metric = metric
+        self.readOnly = readOnly
+        self.createIfMissing = createIfMissing
+        self.build = build
+        self.search = search
+        self.simdLevel = simdLevel
+        self.io = io
+    }
+}
