@@ -68,7 +68,7 @@ final class PagedFile: @unchecked Sendable {
         else {
             throw AeonError(.corrupt, "page-checksum table at page \(tablePage) (+\(tablePages)) is out of place", path: path, offset: 20)
         }
-        let table = region.bytes((tablePage * pageSize)..<(tablePage * pageSize + pageCount * 4))
+        let table = region.bytes((tablePage * pageSize)..<((tablePage + tablePages) * pageSize))
         guard CRC32C.checksum(table) == tableCRC else {
             throw AeonError(.corrupt, "page-checksum table checksum mismatch", path: path, offset: UInt64(tablePage * pageSize))
         }

@@ -87,8 +87,9 @@ final class PagedFileWriter {
         checksums.append(contentsOf: repeatElement(0, count: total - checksums.count))
         var table = BinaryWriter(capacity: pagesForTable * pageSize)
         for crc in checksums { table.append(crc) }
-        let tableCRC = CRC32C.checksum(table.bytes)
+        // The table's checksum covers its whole pages, zero padding included.
         table.pad(to: pagesForTable * pageSize)
+        let tableCRC = CRC32C.checksum(table.bytes)
         try file.write(table.bytes, at: UInt64(tablePage * pageSize))
 
         var header = BinaryWriter(capacity: pageSize)
