@@ -148,10 +148,10 @@ public struct KernelBenchmark: Sendable {
         }
         let mask = Self.storedVectors - 1
         var sink: Int32 = 0
-        let storedNs = Measurement.nanosecondsPerCall(samples: samples) { n in
+        let storedNs = Timing.nanosecondsPerCall(samples: samples) { n in
             for i in 0..<n { sink &+= kernels.dot(query, stored + (i & mask) * dimension, dimension: dimension) }
         }
-        let hotNs = Measurement.nanosecondsPerCall(samples: samples) { n in
+        let hotNs = Timing.nanosecondsPerCall(samples: samples) { n in
             for _ in 0..<n { sink &+= kernels.dot(query, stored, dimension: dimension) }
         }
         aeon_bench_consume(UInt64(UInt32(bitPattern: sink)))
@@ -168,10 +168,10 @@ public struct KernelBenchmark: Sendable {
         }
         let mask = Self.storedVectors - 1
         var sink: Float = 0
-        let storedNs = Measurement.nanosecondsPerCall(samples: samples) { n in
+        let storedNs = Timing.nanosecondsPerCall(samples: samples) { n in
             for i in 0..<n { sink += kernels.dot(query, stored + (i & mask) * dimension, dimension: dimension) }
         }
-        let hotNs = Measurement.nanosecondsPerCall(samples: samples) { n in
+        let hotNs = Timing.nanosecondsPerCall(samples: samples) { n in
             for _ in 0..<n { sink += kernels.dot(query, stored, dimension: dimension) }
         }
         aeon_bench_consume(UInt64(sink.bitPattern))
@@ -191,7 +191,7 @@ public struct KernelBenchmark: Sendable {
         }
         var sink: Int32 = 0
         let samples = kernels.level == .scalar ? 3 : 5
-        let ns = Measurement.medianNanoseconds(samples: samples) {
+        let ns = Timing.medianNanoseconds(samples: samples) {
             var row = 0
             while row < rows {
                 let count = min(rowsPerCall, rows - row)
@@ -208,7 +208,7 @@ public struct KernelBenchmark: Sendable {
 
     private func streamReadGBps(_ buffer: ScanBuffer) -> Double {
         var sink: UInt64 = 0
-        let ns = Measurement.medianNanoseconds(samples: 7) {
+        let ns = Timing.medianNanoseconds(samples: 7) {
             sink &+= aeon_bench_stream_read(buffer.base, buffer.bytes)
         }
         aeon_bench_consume(sink)
@@ -220,7 +220,7 @@ public struct KernelBenchmark: Sendable {
         defer { block.deallocate() }
         for i in 0..<4096 { block[i] = UInt8(truncatingIfNeeded: i &* 31) }
         var sink: UInt32 = 0
-        let ns = Measurement.nanosecondsPerCall(samples: samples) { n in
+        let ns = Timing.nanosecondsPerCall(samples: samples) { n in
             for _ in 0..<n { sink = kernels.crc32c(UnsafeRawBufferPointer(block), continuing: sink) }
         }
         aeon_bench_consume(UInt64(sink))

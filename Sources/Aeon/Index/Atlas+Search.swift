@@ -1,12 +1,14 @@
-/// Per-thread buffers a search reuses, so a query allocates little.
-struct SearchContext {
-    var queryCodes: [Int8] = []
-    var scores: [Int32] = []
-    var candidates = TopK(capacity: 1)
+/// Buffers a search reuses, so a query allocates little. Used by one thread at a time (the
+/// store keeps a pool and hands each out exclusively).
+final class SearchContext: @unchecked Sendable {
+    let queryCodes = ScratchBuffer<Int8>()
+    let scores = ScratchBuffer<Int32>()
+    let candidates = TopK(capacity: 1)
     var router: CentroidRouter?
     var routerGeneration: UInt64 = .max
+    /// The work of the latest search.
+    var statistics = SearchStatistics()
 
-    /// An empty context.
     init() {}
 }
 
@@ -19,19 +21,18 @@ extension Atlas {
     /// rows; rescore those with the fp32 vectors. When `k` reaches the record count every row
     /// is scored exactly.
     func search(
-        _ query: UnsafeBufferPointer<Float>, k: Int, parameters: SearchParameters, kernels: Kernels, context: inout SearchContext
+        _ query: UnsafeBufferPointer<Float>, k: Int, parameters: SearchParameters, kernels: Kernels, context: SearchContext
     ) throws(AeonError) -> [(row: Int, score: Float)] {
         precondition(query.count == dimension, "search: query of \(query.count) dims for \(dimension)")
+        context.statistics = SearchStatistics()
         guard k > 0, rowCount > 0 else { return [] }
         if k >= rowCount { return try exhaustive(query, kernels: kernels) }
         let q = query.baseAddress!
         let dimension = self.dimension, metric = self.metric
 
         // Quantize the query.
-        if context.queryCodes.count < dimension { context.queryCodes = [Int8](repeating: 0, count: dimension) }
-        let queryScale = context.queryCodes.withUnsafeMutableBufferPointer {
-            kernels.quantize(query, into: UnsafeMutableBufferPointer(rebasing: $0[0..<dimension]))
-        }
+        let queryCodes = context.queryCodes.reserve(dimension)
+        let queryScale = kernels.quantize(query, into: UnsafeMutableBufferPointer(start: queryCodes, count: dimension))
 
         // Route.
         let (table, centroidVectors, centroidStride) = try centroids()
@@ -41,12 +42,10 @@ extension Atlas {
         }
         let nprobe = min(parameters.nprobe, postingCount)
         let shortlist = min(postingCount, nprobe + max(16, nprobe / 4))
-        let near = context.queryCodes.withUnsafeBufferPointer { codes in
-            context.router!.nearest(codes: codes.baseAddress!, scale: queryScale, count: shortlist) { c in
-                let centroid = centroidVectors + Int(c) * centroidStride
-                return metric == .innerProduct
-                    ? -kernels.dot(q, centroid, dimension: dimension) : kernels.squaredL2(q, centroid, dimension: dimension)
-            }
+        let near = context.router!.nearest(codes: queryCodes, scale: queryScale, count: shortlist) { c in
+            let centroid = centroidVectors + Int(c) * centroidStride
+            return metric == .innerProduct
+                ? -kernels.dot(q, centroid, dimension: dimension) : kernels.squaredL2(q, centroid, dimension: dimension)
         }
         var probes = near.prefix(nprobe)
         if metric != .innerProduct, let nearest = probes.first, parameters.epsilon.isFinite {
@@ -55,35 +54,36 @@ extension Atlas {
         }
 
         // Scan.
-        let keep = min(rowCount, k * parameters.oversample)
-        context.candidates.reset(capacity: keep)
+        let candidates = context.candidates
+        candidates.reset(capacity: min(rowCount, k * parameters.oversample))
+        var threshold = -Float.infinity
+        let codeStride = postingsHeader.codeStride
         for probe in probes {
             let posting = try self.posting(Int(probe.posting))
-            guard posting.count > 0 else { continue }
-            if context.scores.count < posting.count { context.scores = [Int32](repeating: 0, count: posting.count) }
-            context.queryCodes.withUnsafeBufferPointer { codes in
-                context.scores.withUnsafeMutableBufferPointer { scores in
-                    kernels.scan(
-                        query: codes.baseAddress!, codes: posting.codes, dimension: dimension,
-                        stride: postingsHeader.codeStride, count: posting.count, scores: scores.baseAddress!)
-                }
-            }
-            for i in 0..<posting.count {
-                let dot = Float(context.scores[i]) * queryScale * posting.scales[i]
-                let approximate = metric == .l2 ? 2 * dot - posting.squaredNorms[i] : dot
-                guard approximate > context.candidates.threshold else { continue }
+            context.statistics.postingsProbed += 1
+            context.statistics.entriesScanned += posting.count
+            let n = posting.count
+            guard n > 0 else { continue }
+            let scores = context.scores.reserve(n)
+            kernels.scan(query: queryCodes, codes: posting.codes, dimension: dimension, stride: codeStride, count: n, scores: scores)
+            let scales = posting.scales, norms = posting.squaredNorms, rows = posting.rows
+            for i in 0..<n {
+                let dot = Float(scores[i]) * queryScale * scales[i]
+                let approximate = metric == .l2 ? 2 * dot - norms[i] : dot
+                guard approximate > threshold else { continue }
                 // A replica of a row already held scores the same: keep one.
-                let row = posting.rows[i]
-                if context.candidates.contains(row) { continue }
-                context.candidates.offer(approximate, row)
+                let row = rows[i]
+                if candidates.contains(row) { continue }
+                threshold = candidates.offer(approximate, row)
             }
         }
 
         // Rescore.
         var hits: [(row: Int, score: Float)] = []
-        hits.reserveCapacity(context.candidates.count)
+        hits.reserveCapacity(candidates.count)
         let queryNorm = metric == .l2 ? kernels.dot(q, q, dimension: dimension) : 0
-        for (approximate, row) in context.candidates.unordered() {
+        if parameters.rescore { context.statistics.candidatesRescored = candidates.count }
+        for (approximate, row) in candidates.unordered() {
             let row = Int(row)
             if parameters.rescore {
                 hits.append((row, try exactScore(q, row: row, kernels: kernels)))

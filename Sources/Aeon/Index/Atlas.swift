@@ -1,3 +1,5 @@
+import Synchronization
+
 /// One immutable generation of the index: the memory-mapped `.postings` and `.records` files.
 ///
 /// Opening maps both files and checks their headers and page-checksum tables, nothing more,
@@ -11,6 +13,8 @@ final class Atlas: @unchecked Sendable {
     let postingsHeader: PostingsHeader
     let recordsHeader: RecordsHeader
     let generation: UInt64
+    /// Every search reads the whole centroid section: remember once it has been verified.
+    private let centroidsVerified = Atomic<Bool>(false)
 
     var dimension: Int { postingsHeader.dimension }
     var metric: Metric { postingsHeader.metric }
@@ -58,8 +62,12 @@ final class Atlas: @unchecked Sendable {
     func centroids() throws(AeonError) -> (table: CentroidTable, vectors: UnsafePointer<Float>, vectorStride: Int) {
         let layout = postingsHeader.centroids
         let first = postingsHeader.centroidFirstPage
-        let section = try postings.pages(first..<(first + postingsHeader.centroidPageCount))
-        let base = section.baseAddress!
+        let pages = first..<(first + postingsHeader.centroidPageCount)
+        if !centroidsVerified.load(ordering: .relaxed) {
+            _ = try postings.pages(pages)
+            centroidsVerified.store(true, ordering: .relaxed)
+        }
+        let base = postings.region.base + first * pageSize
         let table = CentroidTable(
             count: layout.count, dimension: layout.dimension,
             codes: (base + layout.codesOffset).assumingMemoryBound(to: Int8.self), codeStride: layout.codeStride,

@@ -114,58 +114,63 @@ struct AtlasBuilder {
 
     // MARK: boundary replicas
 
-    /// Each posting's rows: its leaf, plus replicas. A row is offered to the nearest other
-    /// centroids within `(1 + replicaEpsilon) ×` its nearest distance, and accepted by SPANN's
-    /// RNG rule: skip c when an already chosen c′ has dist(c, c′) < dist(x, c). A posting keeps
-    /// at most `postingSizeLimit × replicaGrowth` rows; the farthest replicas go first.
+    /// Each posting's rows. A row's primary posting is its nearest centroid (so routing a
+    /// query to its nearest centroids finds it; the hierarchical leaf it was clustered into is
+    /// one candidate). It is then offered to the next nearest centroids within
+    /// `(1 + replicaEpsilon) ×` its nearest distance, and accepted by SPANN's RNG rule: skip c
+    /// when an already chosen c′ has rngFactor·dist(c, c′) < dist(x, c). A posting keeps at most
+    /// `postingSizeLimit × replicaGrowth` rows; primaries always stay, the farthest replicas go first.
     private func assignReplicas(
         leaves: [[Int32]], data: UnsafePointer<Float>, centroids: [Float], centroidCodes: QuantizedRows, codes: QuantizedRows,
         threads: Int
     ) -> [[Int32]] {
         let postings = leaves.count
         let rows = codes.rows
-        var primary = [Int32](repeating: 0, count: rows)
-        for (p, leaf) in leaves.enumerated() { for row in leaf { primary[Int(row)] = Int32(p) } }
-        let replicas = parameters.maxReplicas - 1
-        guard replicas > 0, postings > 1 else { return leaves }
+        guard postings > 1 else { return leaves }
+        var leafOf = [Int32](repeating: 0, count: rows)
+        for (p, leaf) in leaves.enumerated() { for row in leaf { leafOf[Int(row)] = Int32(p) } }
+        let slots = parameters.maxReplicas
 
-        // Per row: up to `replicas` (posting, squared distance) proposals; -1 marks none.
-        var proposedPosting = [Int32](repeating: -1, count: rows * replicas)
-        var proposedDistance = [Float](repeating: 0, count: rows * replicas)
+        // Per row: its postings, nearest first (slot 0 is the primary); -1 marks none.
+        var chosenPosting = [Int32](repeating: -1, count: rows * slots)
+        var chosenDistance = [Float](repeating: 0, count: rows * slots)
         let candidates = min(postings, max(16, parameters.maxReplicas * 4))
         let dimension = self.dimension, kernels = self.kernels, epsilon = parameters.replicaEpsilon
+        let rngFactorSquared = parameters.rngFactor * parameters.rngFactor
         centroids.withUnsafeBufferPointer { cs in
-            proposedPosting.withUnsafeMutableBufferPointer { outPosting in
-                proposedDistance.withUnsafeMutableBufferPointer { outDistance in
-                    let shared = UncheckedSendable((cs.baseAddress!, outPosting, outDistance, primary, data))
+            chosenPosting.withUnsafeMutableBufferPointer { outPosting in
+                chosenDistance.withUnsafeMutableBufferPointer { outDistance in
+                    let shared = UncheckedSendable((cs.baseAddress!, outPosting, outDistance, leafOf, data))
                     Parallel.forEachSlice(count: rows, threads: threads, grain: 256) { range in
-                        let (cs, outPosting, outDistance, primary, data) = shared.value
-                        var router = CentroidRouter(table: centroidCodes.table, kernels: kernels)
+                        let (cs, outPosting, outDistance, leafOf, data) = shared.value
+                        let router = CentroidRouter(table: centroidCodes.table, kernels: kernels)
                         var chosen: [Int32] = []
                         for row in range {
                             let x = data + row * dimension
-                            let near = router.nearest(
+                            var near = router.nearest(
                                 codes: codes.codes + row * codes.stride, scale: codes.scales[row], count: candidates,
                                 exact: { kernels.squaredL2(x, cs + Int($0) * dimension, dimension: dimension) })
-                            let home = primary[row]
-                            let homeDistance = kernels.squaredL2(x, cs + Int(home) * dimension, dimension: dimension)
-                            let nearest = min(homeDistance, near.first?.distance ?? homeDistance)
-                            let bound = nearest * (1 + epsilon) * (1 + epsilon)
+                            let leaf = leafOf[row]
+                            if !near.contains(where: { $0.posting == leaf }) {
+                                let d = kernels.squaredL2(x, cs + Int(leaf) * dimension, dimension: dimension)
+                                near.append((leaf, d))
+                                near.sort { $0.distance < $1.distance }
+                            }
+                            let bound = near[0].distance * (1 + epsilon) * (1 + epsilon)
                             chosen.removeAll(keepingCapacity: true)
-                            chosen.append(home)
-                            var slot = 0
-                            for candidate in near where slot < replicas {
-                                if candidate.distance > bound { break }
-                                if candidate.posting == home { continue }
-                                let c = cs + Int(candidate.posting) * dimension
-                                let blocked = chosen.contains { other in
-                                    kernels.squaredL2(c, cs + Int(other) * dimension, dimension: dimension) < candidate.distance
+                            for candidate in near where chosen.count < slots {
+                                if !chosen.isEmpty {
+                                    if candidate.distance > bound { break }
+                                    let c = cs + Int(candidate.posting) * dimension
+                                    let blocked = chosen.contains { other in
+                                        rngFactorSquared * kernels.squaredL2(c, cs + Int(other) * dimension, dimension: dimension)
+                                            < candidate.distance
+                                    }
+                                    if blocked { continue }
                                 }
-                                if blocked { continue }
+                                outPosting[row * slots + chosen.count] = candidate.posting
+                                outDistance[row * slots + chosen.count] = candidate.distance
                                 chosen.append(candidate.posting)
-                                outPosting[row * replicas + slot] = candidate.posting
-                                outDistance[row * replicas + slot] = candidate.distance
-                                slot += 1
                             }
                         }
                     }
@@ -173,15 +178,16 @@ struct AtlasBuilder {
             }
         }
 
-        // Cap each posting: its leaf stays whole; replicas fill the room left, nearest first.
+        // Primaries first; then replicas fill each posting's room, nearest first.
         let cap = max(parameters.postingSizeLimit, Int((Float(parameters.postingSizeLimit) * parameters.replicaGrowth).rounded()))
+        var members = [[Int32]](repeating: [], count: postings)
         var offered = [[(row: Int32, distance: Float)]](repeating: [], count: postings)
         for row in 0..<rows {
-            for slot in 0..<replicas where proposedPosting[row * replicas + slot] >= 0 {
-                offered[Int(proposedPosting[row * replicas + slot])].append((Int32(row), proposedDistance[row * replicas + slot]))
+            members[Int(chosenPosting[row * slots])].append(Int32(row))
+            for slot in 1..<slots where chosenPosting[row * slots + slot] >= 0 {
+                offered[Int(chosenPosting[row * slots + slot])].append((Int32(row), chosenDistance[row * slots + slot]))
             }
         }
-        var members = leaves
         for p in 0..<postings {
             let room = cap - members[p].count
             guard room > 0, !offered[p].isEmpty else { continue }

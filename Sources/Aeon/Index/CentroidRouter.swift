@@ -23,8 +23,8 @@ struct CentroidTable {
 
 /// Finds the centroids nearest a vector: one int8 posting-scan over the whole centroid table
 /// (a few µs for thousands of centroids), the best candidates by the approximate distance,
-/// then exact fp32 distances for those only.
-struct CentroidRouter {
+/// then exact fp32 distances for those only. Holds its scratch buffers; one per thread.
+final class CentroidRouter {
     /// How the approximate distance is formed from the int8 dot product.
     enum Geometry {
         /// ‖c‖² − 2 q·c (the ‖q‖² term is the same for every centroid).
@@ -36,36 +36,39 @@ struct CentroidRouter {
     let table: CentroidTable
     let kernels: Kernels
     let geometry: Geometry
-    private var scores: [Int32]
-    private var selector: TopK
+    private let scores: ScratchBuffer<Int32>
+    private let selector = TopK(capacity: 1)
 
     init(table: CentroidTable, kernels: Kernels, geometry: Geometry = .l2) {
         self.table = table
         self.kernels = kernels
         self.geometry = geometry
-        self.scores = [Int32](repeating: 0, count: max(1, table.count))
-        self.selector = TopK(capacity: 1)
+        self.scores = ScratchBuffer(capacity: table.count)
     }
 
     /// The `count` centroids nearest to the vector whose int8 form is `codes` × `scale`, by the
     /// approximate distance, re-ranked by `exact` (smaller is nearer), nearest first.
-    mutating func nearest(
+    func nearest(
         codes: UnsafePointer<Int8>, scale: Float, count: Int, exact: (Int32) -> Float
     ) -> [(posting: Int32, distance: Float)] {
         let n = table.count
         guard n > 0, count > 0 else { return [] }
-        let table = self.table, kernels = self.kernels, geometry = self.geometry
-        scores.withUnsafeMutableBufferPointer { s in
-            kernels.scan(
-                query: codes, codes: table.codes, dimension: table.dimension, stride: table.codeStride, count: n,
-                scores: s.baseAddress!)
-        }
+        let s = scores.reserve(n)
+        kernels.scan(query: codes, codes: table.codes, dimension: table.dimension, stride: table.codeStride, count: n, scores: s)
         selector.reset(capacity: min(count, n))
-        for c in 0..<n {
-            let dot = Float(scores[c]) * scale * table.scales[c]
-            // TopK keeps the highest; nearest = highest negated distance.
-            let approximate = geometry == .l2 ? 2 * dot - table.squaredNorms[c] : dot
-            selector.offer(approximate, UInt32(c))
+        let scales = table.scales, norms = table.squaredNorms
+        var threshold = -Float.infinity
+        // TopK keeps the highest: the nearest centroid has the highest negated distance.
+        if geometry == .l2 {
+            for c in 0..<n {
+                let approximate = 2 * Float(s[c]) * scale * scales[c] - norms[c]
+                if approximate > threshold { threshold = selector.offer(approximate, UInt32(c)) }
+            }
+        } else {
+            for c in 0..<n {
+                let approximate = Float(s[c]) * scale * scales[c]
+                if approximate > threshold { threshold = selector.offer(approximate, UInt32(c)) }
+            }
         }
         var result = selector.unordered().map { (posting: Int32($0.item), distance: exact(Int32($0.item))) }
         result.sort { $0.distance < $1.distance || ($0.distance == $1.distance && $0.posting < $1.posting) }

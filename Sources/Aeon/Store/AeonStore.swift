@@ -29,6 +29,8 @@ public final class AeonStore: Sendable {
     private let state: Mutex<State>
     /// Serialises builds; never held by readers.
     private let writer = Mutex(())
+    /// Search buffers not in use, so a query does not allocate its scratch space.
+    private let contexts = Mutex<[SearchContext]>([])
 
     private struct State: ~Copyable {
         var manifest: Manifest
@@ -226,11 +228,31 @@ public final class AeonStore: Sendable {
     /// - Throws: ``AeonError/Code/dimensionMismatch`` / ``AeonError/Code/invalidVector`` for a
     ///   bad query; ``AeonError/Code/corrupt`` when a page it reads fails its checksum.
     public func search(_ query: [Float], k: Int = 10, parameters: SearchParameters? = nil) throws(AeonError) -> [SearchResult] {
-        var context = SearchContext()
-        return try search(query, k: k, parameters: parameters, context: &context)
+        let context = borrowContext()
+        defer { returnContext(context) }
+        return try search(query, k: k, parameters: parameters, context: context)
     }
 
-    private func search(_ query: [Float], k: Int, parameters: SearchParameters?, context: inout SearchContext) throws(AeonError)
+    private func borrowContext() -> SearchContext {
+        contexts.withLock { $0.popLast() } ?? SearchContext()
+    }
+
+    private func returnContext(_ context: SearchContext) {
+        contexts.withLock { pool in if pool.count < 2 * Parallel.coreCount + 2 { pool.append(context) } }
+    }
+
+    /// ``search(_:k:parameters:)``, also reporting the work it did in `statistics`.
+    public func search(
+        _ query: [Float], k: Int = 10, parameters: SearchParameters? = nil, statistics: inout SearchStatistics
+    ) throws(AeonError) -> [SearchResult] {
+        let context = borrowContext()
+        defer { returnContext(context) }
+        let results = try search(query, k: k, parameters: parameters, context: context)
+        statistics = context.statistics
+        return results
+    }
+
+    private func search(_ query: [Float], k: Int, parameters: SearchParameters?, context: SearchContext) throws(AeonError)
         -> [SearchResult]
     {
         guard k >= 0 else { throw AeonError(.invalidArgument, "k must be ≥ 0 (got \(k))") }
@@ -239,7 +261,7 @@ public final class AeonStore: Sendable {
         guard let atlas = try snapshot().atlas else { return [] }
         let kernels = self.kernels
         let hits = try prepared.withUnsafeBufferPointer { (q) throws(AeonError) in
-            try atlas.search(q, k: k, parameters: parameters, kernels: kernels, context: &context)
+            try atlas.search(q, k: k, parameters: parameters, kernels: kernels, context: context)
         }
         var results: [SearchResult] = []
         results.reserveCapacity(hits.count)
@@ -253,9 +275,10 @@ public final class AeonStore: Sendable {
         results.withUnsafeMutableBufferPointer { out in
             let shared = UncheckedSendable(out)
             Parallel.forEachSlice(count: queries.count, threads: Parallel.coreCount) { range in
-                var context = SearchContext()
+                let context = borrowContext()
+                defer { returnContext(context) }
                 for i in range {
-                    shared.value[i] = Result { () throws(AeonError) in try search(queries[i], k: k, parameters: parameters, context: &context) }
+                    shared.value[i] = Result { () throws(AeonError) in try search(queries[i], k: k, parameters: parameters, context: context) }
                 }
             }
         }

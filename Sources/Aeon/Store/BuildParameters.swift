@@ -9,6 +9,11 @@ public struct BuildParameters: Sendable, Hashable {
     /// A replica posting must be within `(1 + replicaEpsilon) ×` the distance to the nearest
     /// centroid.
     public var replicaEpsilon: Float
+    /// SPANN's RNG rule with SPTAG's factor: a candidate posting c is skipped when an already
+    /// chosen c′ has `rngFactor × dist(c, c′) < dist(x, c)`. 1 is the strict rule; larger
+    /// values admit more replicas (in high dimensions a vector is farther from every centroid
+    /// than neighbouring centroids are from each other, so the strict rule admits almost none).
+    public var rngFactor: Float
     /// Replicas never grow a posting beyond `postingSizeLimit × replicaGrowth`; the farthest
     /// replicas are dropped first (a vector's nearest posting always keeps it).
     public var replicaGrowth: Float
@@ -23,12 +28,13 @@ public struct BuildParameters: Sendable, Hashable {
 
     /// Build parameters.
     public init(
-        postingSizeLimit: Int = 64, maxReplicas: Int = 4, replicaEpsilon: Float = 0.15, replicaGrowth: Float = 2.5,
-        iterations: Int = 8, branching: Int = 16, seed: UInt64 = 0x4145_4F4E, threads: Int = 0
+        postingSizeLimit: Int = 64, maxReplicas: Int = 4, replicaEpsilon: Float = 0.15, rngFactor: Float = 1,
+        replicaGrowth: Float = 2.5, iterations: Int = 8, branching: Int = 16, seed: UInt64 = 0x4145_4F4E, threads: Int = 0
     ) {
         self.postingSizeLimit = postingSizeLimit
         self.maxReplicas = maxReplicas
         self.replicaEpsilon = replicaEpsilon
+        self.rngFactor = rngFactor
         self.replicaGrowth = replicaGrowth
         self.iterations = iterations
         self.branching = branching
@@ -42,8 +48,8 @@ public struct BuildParameters: Sendable, Hashable {
     func validated() throws(AeonError) -> BuildParameters {
         guard postingSizeLimit >= 2 else { throw AeonError(.invalidArgument, "postingSizeLimit must be ≥ 2") }
         guard (1...8).contains(maxReplicas) else { throw AeonError(.invalidArgument, "maxReplicas must be in 1...8") }
-        guard replicaEpsilon >= 0, replicaGrowth >= 1 else {
-            throw AeonError(.invalidArgument, "replicaEpsilon must be ≥ 0 and replicaGrowth ≥ 1")
+        guard replicaEpsilon >= 0, replicaGrowth >= 1, rngFactor > 0 else {
+            throw AeonError(.invalidArgument, "replicaEpsilon must be ≥ 0, replicaGrowth ≥ 1 and rngFactor > 0")
         }
         guard iterations >= 1, branching >= 2, threads >= 0 else {
             throw AeonError(.invalidArgument, "iterations ≥ 1, branching ≥ 2 and threads ≥ 0 are required")

@@ -34,3 +34,24 @@ public struct SearchResult: Sendable, Hashable {
         self.score = score
     }
 }
+
+/// What one search did: the work behind its answer, for tuning and for benchmarks that
+/// should not depend on a noisy clock.
+public struct SearchStatistics: Sendable, Hashable {
+    /// Postings whose entries were scanned.
+    public var postingsProbed = 0
+    /// Posting entries scored with the int8 kernel (replicas counted each time).
+    public var entriesScanned = 0
+    /// Candidates rescored with the fp32 vectors.
+    public var candidatesRescored = 0
+
+    /// Zero counts.
+    public init() {}
+
+    /// Adds another search's counts.
+    public static func += (lhs: inout SearchStatistics, rhs: SearchStatistics) {
+        lhs.postingsProbed += rhs.postingsProbed
+        lhs.entriesScanned += rhs.entriesScanned
+        lhs.candidatesRescored += rhs.candidatesRescored
+    }
+}

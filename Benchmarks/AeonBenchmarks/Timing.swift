@@ -1,5 +1,5 @@
 /// Timing helpers shared by the benchmarks: repeated samples, medians, nanoseconds.
-public enum Measurement {
+public enum Timing {
     /// Nanoseconds in a `Duration`.
     public static func nanoseconds(_ duration: Duration) -> Double {
         let (seconds, attoseconds) = duration.components
