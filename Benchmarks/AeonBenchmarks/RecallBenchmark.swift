@@ -69,11 +69,11 @@ public struct RecallBenchmark: Sendable {
     }
 
     /// The default sweep: nprobe from 4 to 256 at the default pruning and oversampling.
-    public static func defaultSweep(epsilon: Float = SearchParameters.default.epsilon, oversample: Int = SearchParameters.default.oversample)
-        -> [SearchParameters]
-    {
+    public static func defaultSweep(
+        epsilon: Float = SearchParameters.default.epsilon, oversample: Int = SearchParameters.default.oversample, groupProbes: Int = 0
+    ) -> [SearchParameters] {
         [4, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256].map {
-            SearchParameters(nprobe: $0, epsilon: epsilon, oversample: oversample)
+            SearchParameters(nprobe: $0, epsilon: epsilon, oversample: oversample, groupProbes: groupProbes)
         }
     }
 

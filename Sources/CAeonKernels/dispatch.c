@@ -59,6 +59,11 @@ int aeon_arm64_has_crc(void) {
 }
 #endif
 
+void aeon_prefetch(const void *data, size_t length) {
+    const char *p = (const char *)data;
+    for (size_t offset = 0; offset < length; offset += 64) __builtin_prefetch(p + offset, 0, 3);
+}
+
 int aeon_simd_supported(aeon_simd_level level) {
     switch (level) {
     case AEON_SIMD_SCALAR:

@@ -55,6 +55,9 @@ struct BenchRecallCommand: ParsableCommand {
     @Option(name: .long, help: "Oversampling for every point.")
     var oversample = SearchParameters.default.oversample
 
+    @Option(name: .long, help: "Routing groups scanned per query (0: automatic).")
+    var groupProbes = 0
+
     @Flag(name: .long, help: "Print one JSON object.")
     var json = false
 
@@ -97,8 +100,8 @@ struct BenchRecallCommand: ParsableCommand {
             throw ExitCode(ExitStatus.usage)
         }
         let sweep = probes.flatMap { $0.isEmpty ? nil : $0 }.map { list in
-            list.map { SearchParameters(nprobe: $0, epsilon: epsilon, oversample: oversample) }
-        } ?? RecallBenchmark.defaultSweep(epsilon: epsilon, oversample: oversample)
+            list.map { SearchParameters(nprobe: $0, epsilon: epsilon, oversample: oversample, groupProbes: groupProbes) }
+        } ?? RecallBenchmark.defaultSweep(epsilon: epsilon, oversample: oversample, groupProbes: groupProbes)
         let benchmark = RecallBenchmark(storePath: storePath, queries: queries, groundTruth: truth, k: k, sweep: sweep)
         let report = try reportingErrors { try benchmark.run(buildSeconds: buildSeconds, progress: { if !json { printNote("  " + $0) } }) }
         if json {

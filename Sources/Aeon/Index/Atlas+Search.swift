@@ -1,3 +1,5 @@
+import CAeonKernels
+
 /// Buffers a search reuses, so a query allocates little. Used by one thread at a time (the
 /// store keeps a pool and hands each out exclusively).
 final class SearchContext: @unchecked Sendable {
@@ -42,7 +44,13 @@ extension Atlas {
         }
         let nprobe = min(parameters.nprobe, postingCount)
         let shortlist = min(postingCount, nprobe + max(16, nprobe / 4))
-        let near = context.router!.nearest(codes: queryCodes, scale: queryScale, count: shortlist) { c in
+        let groupProbes = parameters.groupProbes > 0 ? parameters.groupProbes : automaticGroupProbes(nprobe: nprobe)
+        let groupDistance = { (g: UnsafePointer<Float>) -> Float in
+            metric == .innerProduct ? -kernels.dot(q, g, dimension: dimension) : kernels.squaredL2(q, g, dimension: dimension)
+        }
+        let near = context.router!.nearest(
+            codes: queryCodes, scale: queryScale, count: shortlist, groupProbes: groupProbes, groupDistance: groupDistance
+        ) { c in
             let centroid = centroidVectors + Int(c) * centroidStride
             return metric == .innerProduct
                 ? -kernels.dot(q, centroid, dimension: dimension) : kernels.squaredL2(q, centroid, dimension: dimension)
@@ -83,7 +91,13 @@ extension Atlas {
         hits.reserveCapacity(candidates.count)
         let queryNorm = metric == .l2 ? kernels.dot(q, q, dimension: dimension) : 0
         if parameters.rescore { context.statistics.candidatesRescored = candidates.count }
-        for (approximate, row) in candidates.unordered() {
+        let held = candidates.unordered()
+        if parameters.rescore {
+            // Start every candidate's row loading at once: they are scattered over the records
+            // file, and waiting for each in turn costs a full memory latency apiece.
+            for (_, row) in held where Int(row) < rowCount { prefetchVector(row: Int(row)) }
+        }
+        for (approximate, row) in held {
             let row = Int(row)
             if parameters.rescore {
                 hits.append((row, try exactScore(q, row: row, kernels: kernels)))
@@ -94,6 +108,19 @@ extension Atlas {
         }
         hits.sort { $0.score > $1.score || ($0.score == $1.score && $0.row < $1.row) }
         return Array(hits.prefix(k))
+    }
+
+    /// Groups to scan when the caller leaves it to us: `max(8, nprobe / 2)`. In 384-d sentence
+    /// space the nearest postings of a query spread over many groups; fewer groups lose recall
+    /// (measured in docs/BENCHMARKS.md).
+    func automaticGroupProbes(nprobe: Int) -> Int {
+        min(postingsHeader.groupCount, max(8, nprobe / 2))
+    }
+
+    /// Starts loading row `row`'s vector into the cache (it is checksummed when read).
+    func prefetchVector(row: Int) {
+        let offset = recordsHeader.vectorsFirstPage * pageSize + row * recordsHeader.vectorStride
+        aeon_prefetch(records.region.base + offset, dimension * 4)
     }
 
     /// The exact score of `row` for the query under this index's metric (higher is better).

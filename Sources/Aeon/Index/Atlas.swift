@@ -63,16 +63,31 @@ final class Atlas: @unchecked Sendable {
         let layout = postingsHeader.centroids
         let first = postingsHeader.centroidFirstPage
         let pages = first..<(first + postingsHeader.centroidPageCount)
+        let base = postings.region.base + first * pageSize
+        let groups = CentroidGroups(
+            count: layout.groupCount, vectors: (base + layout.groupVectorsOffset).assumingMemoryBound(to: Float.self),
+            vectorStride: layout.vectorStride / 4, ranges: (base + layout.groupRangesOffset).assumingMemoryBound(to: UInt32.self))
         if !centroidsVerified.load(ordering: .relaxed) {
             _ = try postings.pages(pages)
+            // The groups must tile the postings in order: the router trusts these ranges.
+            var next = 0
+            for g in 0..<groups.count {
+                let range = groups.range(g)
+                guard range.lowerBound == next, !range.isEmpty else {
+                    throw AeonError(.corrupt, "routing group \(g) does not continue at posting \(next)", path: postings.path)
+                }
+                next = range.upperBound
+            }
+            guard next == layout.count else {
+                throw AeonError(.corrupt, "routing groups cover \(next) of \(layout.count) postings", path: postings.path)
+            }
             centroidsVerified.store(true, ordering: .relaxed)
         }
-        let base = postings.region.base + first * pageSize
         let table = CentroidTable(
             count: layout.count, dimension: layout.dimension,
             codes: (base + layout.codesOffset).assumingMemoryBound(to: Int8.self), codeStride: layout.codeStride,
             scales: (base + layout.scalesOffset).assumingMemoryBound(to: Float.self),
-            squaredNorms: (base + layout.normsOffset).assumingMemoryBound(to: Float.self))
+            squaredNorms: (base + layout.normsOffset).assumingMemoryBound(to: Float.self), groups: groups)
         return (table, (base + layout.vectorsOffset).assumingMemoryBound(to: Float.self), layout.vectorStride / 4)
     }
 

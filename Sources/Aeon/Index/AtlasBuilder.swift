@@ -25,8 +25,10 @@ struct AtlasBuilder {
         var random = SplitMix64(seed: parameters.seed)
         let kmeans = KMeans(data: data, dimension: dimension, kernels: kernels, threads: threads)
 
-        let leaves = rows == 0 ? [] : partition(rowCount: rows, kmeans: kmeans, random: &random)
-        let centroids = means(of: leaves, data: data)
+        let clustered = rows == 0 ? [] : partition(rowCount: rows, kmeans: kmeans, random: &random)
+        let routing = group(means(of: clustered, data: data), count: clustered.count, threads: threads, random: &random)
+        let leaves = routing.order.map { clustered[$0] }
+        let centroids = routing.centroids
         let codes = QuantizedRows(data: data, rows: rows, dimension: dimension, kernels: kernels, threads: threads)
         let centroidCodes = centroids.withUnsafeBufferPointer {
             QuantizedRows(data: $0.baseAddress, rows: leaves.count, dimension: dimension, kernels: kernels, threads: threads)
@@ -36,7 +38,8 @@ struct AtlasBuilder {
 
         try writeRecords(data: data, ids: ids, payloads: payloads, path: recordsPath)
         let entries = try writePostings(
-            members: members, centroids: centroids, centroidCodes: centroidCodes, codes: codes, rows: rows, path: postingsPath)
+            members: members, centroids: centroids, centroidCodes: centroidCodes, groups: routing, codes: codes, rows: rows,
+            path: postingsPath)
         return Summary(postings: leaves.count, entries: entries, rows: rows)
     }
 
@@ -110,6 +113,52 @@ struct AtlasBuilder {
             for d in 0..<dimension { centroids[p * dimension + d] = Float(sum[d] * inverse) }
         }
         return centroids
+    }
+
+    // MARK: routing groups
+
+    /// The first level of routing: the centroids clustered into about √P groups, and the
+    /// postings renumbered so that each group's are contiguous.
+    struct Grouping {
+        /// New posting number → the leaf it was.
+        var order: [Int]
+        /// The centroids in the new order (P × dimension).
+        var centroids: [Float]
+        /// Group centroids (G × dimension): the mean of their members.
+        var groupCentroids: [Float]
+        /// Each group's first posting and count.
+        var ranges: [(first: Int, count: Int)]
+    }
+
+    private func group(_ centroids: [Float], count: Int, threads: Int, random: inout SplitMix64) -> Grouping {
+        guard count > 1 else {
+            return Grouping(order: Array(0..<count), centroids: centroids, groupCentroids: centroids, ranges: count == 0 ? [] : [(0, count)])
+        }
+        let k = max(1, Int(Double(count).squareRoot().rounded()))
+        let assignment: [Int32] = centroids.withUnsafeBufferPointer { cs in
+            let kmeans = KMeans(data: cs.baseAddress!, dimension: dimension, kernels: kernels, threads: threads)
+            return kmeans.cluster(rows: (0..<Int32(count)).map { $0 }, k: k, iterations: parameters.iterations, random: &random).assignment
+        }
+        let order = (0..<count).sorted { (assignment[$0], $0) < (assignment[$1], $1) }
+        var permuted = [Float](repeating: 0, count: count * dimension)
+        for (new, old) in order.enumerated() {
+            for d in 0..<dimension { permuted[new * dimension + d] = centroids[old * dimension + d] }
+        }
+        var ranges: [(first: Int, count: Int)] = []
+        var groupCentroids: [Float] = []
+        var start = 0
+        while start < count {
+            var end = start
+            while end < count && assignment[order[end]] == assignment[order[start]] { end += 1 }
+            ranges.append((start, end - start))
+            for d in 0..<dimension {
+                var sum: Double = 0
+                for p in start..<end { sum += Double(permuted[p * dimension + d]) }
+                groupCentroids.append(Float(sum / Double(end - start)))
+            }
+            start = end
+        }
+        return Grouping(order: order, centroids: permuted, groupCentroids: groupCentroids, ranges: ranges)
     }
 
     // MARK: boundary replicas
@@ -248,14 +297,15 @@ struct AtlasBuilder {
     }
 
     private func writePostings(
-        members: [[Int32]], centroids: [Float], centroidCodes: QuantizedRows, codes: QuantizedRows, rows: Int, path: String
+        members: [[Int32]], centroids: [Float], centroidCodes: QuantizedRows, groups: Grouping, codes: QuantizedRows, rows: Int,
+        path: String
     ) throws(AeonError) -> Int {
         let postings = members.count
         let stride = PagedFileLayout.align(dimension, codeAlignment)
         let writer = try PagedFileWriter(io: io, path: path, magic: PostingsHeader.magic, version: PostingsHeader.version)
 
-        // Centroids: fp32 rows, int8 code rows, scales, squared norms.
-        let layout = CentroidLayout(count: postings, dimension: dimension)
+        // Centroids: fp32 rows, int8 code rows, scales, squared norms; groups: fp32 rows, ranges.
+        let layout = CentroidLayout(count: postings, groupCount: groups.ranges.count, dimension: dimension)
         let centroidPage = try writer.startSection()
         for p in 0..<postings {
             let result = centroids.withUnsafeBytes { raw in
@@ -274,6 +324,17 @@ struct AtlasBuilder {
         try writer.pad(to: codeAlignment)
         w = BinaryWriter(capacity: postings * 4)
         for p in 0..<postings { w.append(centroidCodes.squaredNorms[p]) }
+        try writer.append(w.bytes)
+        try writer.pad(to: codeAlignment)
+        w = BinaryWriter(capacity: groups.ranges.count * layout.vectorStride)
+        for g in 0..<groups.ranges.count {
+            for d in 0..<dimension { w.append(groups.groupCentroids[g * dimension + d]) }
+            w.pad(to: (g + 1) * layout.vectorStride)
+        }
+        for range in groups.ranges {
+            w.append(UInt32(range.first))
+            w.append(UInt32(range.count))
+        }
         try writer.append(w.bytes)
         precondition(writer.currentOffset == centroidPage * pageSize + layout.byteCount, "postings: centroid layout drifted")
 
@@ -316,7 +377,8 @@ struct AtlasBuilder {
         let header = PostingsHeader(
             dimension: dimension, metric: metric, postingCount: postings, centroidFirstPage: centroidPage,
             centroidPageCount: PagedFileLayout.pages(forBytes: layout.byteCount), directoryFirstPage: directoryPage,
-            directoryPageCount: directoryPages, rowCount: rows, entryCount: members.reduce(0) { $0 + $1.count }, build: parameters)
+            directoryPageCount: directoryPages, rowCount: rows, entryCount: members.reduce(0) { $0 + $1.count },
+            groupCount: groups.ranges.count, build: parameters)
         try writer.finish(fileHeader: header.encoded())
         return header.entryCount
     }

@@ -21,9 +21,10 @@ struct PostingsHeader: Equatable {
     var maxReplicas: Int
     var postingSizeLimit: Int
     var replicaEpsilon: Float
+    var groupCount: Int
 
     var codeStride: Int { PagedFileLayout.align(dimension, codeAlignment) }
-    var centroids: CentroidLayout { CentroidLayout(count: postingCount, dimension: dimension) }
+    var centroids: CentroidLayout { CentroidLayout(count: postingCount, groupCount: groupCount, dimension: dimension) }
 
     func encoded() -> [UInt8] {
         var w = BinaryWriter()
@@ -41,6 +42,7 @@ struct PostingsHeader: Equatable {
         w.append(UInt32(maxReplicas))
         w.append(UInt32(postingSizeLimit))
         w.append(replicaEpsilon)
+        w.append(UInt32(groupCount))
         return w.bytes
     }
 
@@ -61,6 +63,7 @@ struct PostingsHeader: Equatable {
         maxReplicas = Int(try r.read(UInt32.self))
         postingSizeLimit = Int(try r.read(UInt32.self))
         replicaEpsilon = try r.readFloat()
+        groupCount = Int(try r.read(UInt32.self))
         guard let metric = Metric(rawValue: metricValue) else {
             throw AeonError(.corrupt, "unknown metric \(metricValue)", path: file.path, offset: 40)
         }
@@ -68,7 +71,10 @@ struct PostingsHeader: Equatable {
         let fits = { (first: Int, count: Int) in first >= 1 && count >= 0 && first + count <= file.pageCount }
         guard dimension >= 1, dimension <= Kernels.maximumDimension, stride == PagedFileLayout.align(dimension, codeAlignment),
             fits(centroidFirstPage, centroidPageCount), fits(directoryFirstPage, directoryPageCount),
-            centroidPageCount == PagedFileLayout.pages(forBytes: CentroidLayout(count: postingCount, dimension: dimension).byteCount),
+            postingCount == 0 ? groupCount == 0 : (1...postingCount).contains(groupCount),
+            centroidPageCount
+                == PagedFileLayout.pages(
+                    forBytes: CentroidLayout(count: postingCount, groupCount: groupCount, dimension: dimension).byteCount),
             directoryPageCount == PagedFileLayout.pages(forBytes: postingCount * PostingDirectoryEntry.size),
             (postingCount == 0) == (rowCount == 0), entryCount >= rowCount
         else {
@@ -78,7 +84,7 @@ struct PostingsHeader: Equatable {
 
     init(
         dimension: Int, metric: Metric, postingCount: Int, centroidFirstPage: Int, centroidPageCount: Int,
-        directoryFirstPage: Int, directoryPageCount: Int, rowCount: Int, entryCount: Int, build: BuildParameters
+        directoryFirstPage: Int, directoryPageCount: Int, rowCount: Int, entryCount: Int, groupCount: Int, build: BuildParameters
     ) {
         self.dimension = dimension
         self.metric = metric
@@ -92,13 +98,17 @@ struct PostingsHeader: Equatable {
         self.maxReplicas = build.maxReplicas
         self.postingSizeLimit = build.postingSizeLimit
         self.replicaEpsilon = build.replicaEpsilon
+        self.groupCount = groupCount
     }
 }
 
 /// The centroid section: fp32 centroids, their int8 codes (for the routing scan), scales and
-/// squared norms, each sub-array 64-byte aligned.
+/// squared norms, then the routing groups: fp32 group centroids and each group's range of
+/// postings (postings are numbered so that every group's are contiguous). Each sub-array is
+/// 64-byte aligned.
 struct CentroidLayout {
     let count: Int
+    let groupCount: Int
     let dimension: Int
 
     var vectorStride: Int { PagedFileLayout.align(dimension * 4, codeAlignment) }
@@ -107,7 +117,9 @@ struct CentroidLayout {
     var codesOffset: Int { count * vectorStride }
     var scalesOffset: Int { PagedFileLayout.align(codesOffset + count * codeStride, codeAlignment) }
     var normsOffset: Int { PagedFileLayout.align(scalesOffset + count * 4, codeAlignment) }
-    var byteCount: Int { normsOffset + count * 4 }
+    var groupVectorsOffset: Int { PagedFileLayout.align(normsOffset + count * 4, codeAlignment) }
+    var groupRangesOffset: Int { groupVectorsOffset + groupCount * vectorStride }
+    var byteCount: Int { groupRangesOffset + groupCount * 8 }
 }
 
 /// Where a posting lives: 16 bytes per posting in the directory section.

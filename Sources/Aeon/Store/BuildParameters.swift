@@ -1,4 +1,5 @@
-/// How Atlas clusters a batch into postings. The defaults suit 10⁴–10⁷ sentence embeddings.
+/// How Atlas clusters a batch into postings. The defaults were chosen on the shared
+/// sentence-embedding data set (docs/BENCHMARKS.md: entries scanned per query at a given recall).
 public struct BuildParameters: Sendable, Hashable {
     /// The most vectors a cluster holds before boundary replicas are added; the balanced
     /// hierarchical k-means splits any cluster larger than this.
@@ -28,7 +29,7 @@ public struct BuildParameters: Sendable, Hashable {
 
     /// Build parameters.
     public init(
-        postingSizeLimit: Int = 64, maxReplicas: Int = 4, replicaEpsilon: Float = 0.15, rngFactor: Float = 1,
+        postingSizeLimit: Int = 32, maxReplicas: Int = 4, replicaEpsilon: Float = 0.3, rngFactor: Float = 1.5,
         replicaGrowth: Float = 2.5, iterations: Int = 8, branching: Int = 16, seed: UInt64 = 0x4145_4F4E, threads: Int = 0
     ) {
         self.postingSizeLimit = postingSizeLimit

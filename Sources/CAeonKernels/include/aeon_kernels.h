@@ -68,6 +68,11 @@ typedef struct aeon_kernel_table {
     uint32_t (*crc32c)(uint32_t crc, const void *data, size_t length);
 } aeon_kernel_table;
 
+/// Hints the CPU to start loading `length` bytes at `data` into the cache (one prefetch per
+/// 64-byte line). Issuing it for many scattered rows before reading them overlaps their
+/// memory latencies. Never faults, whatever the address.
+void aeon_prefetch(const void *data, size_t length);
+
 /// Whether the running CPU and OS support `level`.
 int aeon_simd_supported(aeon_simd_level level);
 
