@@ -64,7 +64,7 @@ let package = Package(
         ),
         .testTarget(
             name: "aeonctlTests",
-            dependencies: ["aeonctl"],
+            dependencies: ["aeonctl", "Aeon"],
             path: "Tests/aeonctlTests"
         ),
     ],
