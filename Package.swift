@@ -55,7 +55,8 @@ let package = Package(
                 "AeonBenchmarks",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
-            path: "Sources/aeonctl"
+            path: "Sources/aeonctl",
+            resources: [.copy("Sample")]
         ),
         .testTarget(
             name: "AeonTests",

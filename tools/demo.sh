@@ -1,10 +1,8 @@
 #!/usr/bin/env bash
-# The README's main job: set up, build in release mode, and run the demo.
-# For now (until the store lands) the demo is the SIMD level of this CPU and the kernel benchmark.
+# The README's main job: set up, build aeonctl in release mode, and run the demo on the sample
+# data bundled with it (no network, no arguments). Extra arguments go to `aeonctl demo`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tools/bootstrap.sh
 swift build -c release --product aeonctl
-.build/release/aeonctl simd
-echo
-.build/release/aeonctl bench kernels "$@"
+.build/release/aeonctl demo "$@"

@@ -77,3 +77,23 @@ struct AeonCtlStoreTests {
         #expect(mismatch.stderr.contains("dimension"))
     }
 }
+
+/// The README's main job.
+@Suite("aeonctl demo")
+struct AeonCtlDemoTests {
+    @Test("demo runs on the bundled sample with no arguments and measures real recall")
+    func demo() throws {
+        let cli = AeonCtlProcessTests()
+        let outcome = try cli.run(["demo", "--json"])
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(outcome.stdout.utf8)) as? [String: Any])
+        #expect(object["records"] as? Int == 4000)
+        #expect(object["queries"] as? Int == 200)
+        #expect((object["recall10"] as? Double ?? 0) >= 0.95)
+        #expect(object["verify_problems"] as? Int == 0)
+        let text = try cli.run(["demo", "--show", "2"])
+        #expect(text.status == 0)
+        #expect(text.stdout.contains("query: "))
+        #expect(text.stdout.contains("recall@10"))
+    }
+}
