@@ -1,0 +1,126 @@
+/// The log's on-disk framing (docs/FORMAT.md, "Write-ahead log").
+enum WALFormat {
+    static let magic = Array("AEONWAL1".utf8)
+    static let version: UInt32 = 1
+    /// Bytes of the segment header at the start of each segment file.
+    static let segmentHeaderSize = 32
+    /// Fragments never cross a block boundary; every block starts with a fragment header.
+    static let blockSize = 32 * 1024
+    /// Bytes of a fragment header.
+    static let fragmentHeaderSize = 16
+
+    /// How a fragment relates to its record.
+    enum FragmentType: UInt8 {
+        case full = 1, first = 2, middle = 3, last = 4
+    }
+
+    /// Set on the first fragment of a write when everything before it in the log had been made
+    /// durable before the write began. Recovery uses it to tell a torn tail (unsynced data,
+    /// possibly written back out of order) from damage to data that had been synced.
+    static let afterSyncFlag: UInt8 = 1
+
+    static func segmentName(_ sequence: UInt64) -> String {
+        let digits = String(sequence, radix: 16)
+        return "wal-" + String(repeating: "0", count: max(0, 16 - digits.count)) + digits + ".log"
+    }
+
+    /// The sequence number in a segment file name, or `nil` for other files.
+    static func sequence(ofSegment name: String) -> UInt64? {
+        guard name.hasPrefix("wal-"), name.hasSuffix(".log"), name.count == 24 else { return nil }
+        return UInt64(name.dropFirst(4).dropLast(4), radix: 16)
+    }
+
+    static func segmentHeader(sequence: UInt64, firstLSN: UInt64) -> [UInt8] {
+        var w = BinaryWriter(capacity: segmentHeaderSize)
+        w.append(magic)
+        w.append(version)
+        w.append(UInt32(0))  // checksum, filled below
+        w.append(sequence)
+        w.append(firstLSN)
+        var bytes = w.bytes
+        let crc = CRC32C.checksum(Array(bytes[0..<12]) + Array(bytes[16..<32]))
+        withUnsafeBytes(of: crc.littleEndian) { bytes.replaceSubrange(12..<16, with: $0) }
+        return bytes
+    }
+
+    /// (sequence, first LSN) of a segment header, or `nil` when it is not a valid one.
+    static func parseSegmentHeader(_ raw: UnsafeRawBufferPointer) -> (sequence: UInt64, firstLSN: UInt64)? {
+        guard raw.count >= segmentHeaderSize, Array(raw[0..<8]) == magic,
+            UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 8, as: UInt32.self)) == version
+        else { return nil }
+        var crc = CRC32C()
+        crc.update(UnsafeRawBufferPointer(rebasing: raw[0..<12]))
+        crc.update(UnsafeRawBufferPointer(rebasing: raw[16..<32]))
+        guard crc.value == UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 12, as: UInt32.self)) else { return nil }
+        return (
+            UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 16, as: UInt64.self)),
+            UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 24, as: UInt64.self))
+        )
+    }
+
+    /// Appends `record`'s fragments to `out`, which will be written at file offset `offset`.
+    static func encode(
+        _ record: UnsafeRawBufferPointer, lsn: UInt64, flags firstFlags: UInt8, at offset: Int, into out: inout [UInt8]
+    ) {
+        var position = offset
+        var remaining = record
+        var first = true
+        while true {
+            let room = blockSize - position % blockSize
+            if room < fragmentHeaderSize {
+                out.append(contentsOf: repeatElement(0, count: room))
+                position += room
+                continue
+            }
+            let length = min(remaining.count, room - fragmentHeaderSize)
+            let isLast = length == remaining.count
+            let type: FragmentType = first ? (isLast ? .full : .first) : (isLast ? .last : .middle)
+            var header = BinaryWriter(capacity: fragmentHeaderSize)
+            header.append(UInt32(0))
+            header.append(UInt16(length))
+            header.append(type.rawValue)
+            header.append(first ? firstFlags : 0)
+            header.append(lsn)
+            let body = UnsafeRawBufferPointer(rebasing: remaining[0..<length])
+            var crc = CRC32C()
+            crc.update(header.bytes[4..<16])
+            crc.update(body)
+            var bytes = header.bytes
+            withUnsafeBytes(of: crc.value.littleEndian) { bytes.replaceSubrange(0..<4, with: $0) }
+            out.append(contentsOf: bytes)
+            out.append(contentsOf: body)
+            position += fragmentHeaderSize + length
+            remaining = UnsafeRawBufferPointer(rebasing: remaining[length...])
+            first = false
+            if isLast { return }
+        }
+    }
+
+    /// A fragment read back, when its header and checksum are valid.
+    struct Fragment {
+        var type: FragmentType
+        var flags: UInt8
+        var lsn: UInt64
+        var body: UnsafeRawBufferPointer
+        var size: Int { fragmentHeaderSize + body.count }
+    }
+
+    /// The fragment at `offset` of a segment's bytes, or `nil` when there is no valid one.
+    static func fragment(in bytes: UnsafeRawBufferPointer, at offset: Int) -> Fragment? {
+        let room = blockSize - offset % blockSize
+        guard room >= fragmentHeaderSize, offset + fragmentHeaderSize <= bytes.count else { return nil }
+        let length = Int(UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: offset + 4, as: UInt16.self)))
+        guard let type = FragmentType(rawValue: bytes[offset + 6]), length <= room - fragmentHeaderSize,
+            offset + fragmentHeaderSize + length <= bytes.count
+        else { return nil }
+        let stored = UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt32.self))
+        let body = UnsafeRawBufferPointer(rebasing: bytes[(offset + fragmentHeaderSize)..<(offset + fragmentHeaderSize + length)])
+        var crc = CRC32C()
+        crc.update(UnsafeRawBufferPointer(rebasing: bytes[(offset + 4)..<(offset + fragmentHeaderSize)]))
+        crc.update(body)
+        guard crc.value == stored else { return nil }
+        return Fragment(
+            type: type, flags: bytes[offset + 7],
+            lsn: UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: offset + 8, as: UInt64.self)), body: body)
+    }
+}

@@ -1,0 +1,225 @@
+/// How recovery treats damage that is not a torn tail.
+public enum WALRecoveryMode: Sendable, Hashable {
+    /// A damaged record followed by intact, durable ones is an error naming the segment and
+    /// offset; nothing is replayed past it.
+    case strict
+    /// Damaged regions are skipped (resuming at the next block boundary) and reported; every
+    /// intact record is replayed.
+    case salvage
+}
+
+/// What recovery found.
+public struct WALRecoveryReport: Sendable, Hashable {
+    /// The LSN the next appended record gets.
+    public var nextLSN: UInt64
+    /// Records replayed (those after the checkpoint LSN).
+    public var replayed: Int
+    /// Bytes of torn tail cut off the last segment (a crash in the middle of a write).
+    public var truncatedBytes: Int
+    /// Damaged regions skipped in salvage mode, as "segment @ offset: what".
+    public var skipped: [String]
+}
+
+/// Reads every segment in order, replays the records, and decides where appending continues.
+struct WALRecovery {
+    let io: any FileIO
+    let directory: String
+    let mode: WALRecoveryMode
+
+    struct Outcome {
+        var report: WALRecoveryReport
+        /// Segments that remain, in order: (sequence, first LSN).
+        var segments: [(sequence: UInt64, firstLSN: UInt64)]
+        /// Where appending continues: the last segment's valid length (nil: no segment left).
+        var tailLength: Int?
+    }
+
+    func run(afterLSN checkpoint: UInt64, replay: (UInt64, [UInt8]) throws(AeonError) -> Void) throws(AeonError) -> Outcome {
+        let names = try io.list(directory).compactMap { name in WALFormat.sequence(ofSegment: name).map { ($0, name) } }
+            .sorted { $0.0 < $1.0 }
+        var report = WALRecoveryReport(nextLSN: checkpoint + 1, replayed: 0, truncatedBytes: 0, skipped: [])
+        var kept: [(sequence: UInt64, firstLSN: UInt64)] = []
+        var tailLength: Int? = nil
+        var expected: UInt64? = nil  // the LSN the next record must have (strict continuity)
+        var index = 0
+        segments: while index < names.count {
+            let (sequence, name) = names[index]
+            let path = directory + "/" + name
+            let file = try StorageFile(io: io, path: path, access: .readWrite)
+            let size = Int(try file.size)
+            let storage = UnsafeMutableRawBufferPointer.allocate(byteCount: max(size, 1), alignment: 8)
+            defer { storage.deallocate() }
+            let bytes = UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(storage)[0..<size])
+            try file.read(into: UnsafeMutableRawBufferPointer(rebasing: storage[0..<size]), at: 0)
+            let isLast = index == names.count - 1
+            let header = WALFormat.parseSegmentHeader(bytes)
+            guard let header, header.sequence == sequence else {
+                if isLast && (bytes.allSatisfy({ $0 == 0 }) || bytes.count < WALFormat.segmentHeaderSize) {
+                    // Created, but its header never reached the disk: nothing was acknowledged in it.
+                    try file.close()
+                    try io.remove(path)
+                    report.truncatedBytes += bytes.count
+                    break segments
+                }
+                if mode == .strict {
+                    throw AeonError(.corrupt, "WAL segment header is damaged", path: path, offset: 0)
+                }
+                report.skipped.append("\(name) @ 0: damaged segment header; segment skipped")
+                try file.close()
+                index += 1
+                continue
+            }
+            if let e = expected, header.firstLSN != e, mode == .strict {
+                throw AeonError(.corrupt, "WAL segment starts at LSN \(header.firstLSN), expected \(e)", path: path, offset: 24)
+            }
+            if expected == nil { expected = header.firstLSN }
+            kept.append((sequence, header.firstLSN))
+
+            var end = bytes.count
+            var stop = false
+            let raw = bytes
+            parse: do {
+                var offset = WALFormat.segmentHeaderSize
+                var assembling: (lsn: UInt64, start: Int, body: [UInt8])? = nil
+                func deliver(_ lsn: UInt64, _ body: [UInt8]) throws(AeonError) {
+                    if lsn > checkpoint {
+                        try replay(lsn, body)
+                        report.replayed += 1
+                    }
+                    expected = lsn + 1
+                    report.nextLSN = max(report.nextLSN, lsn + 1)
+                }
+                while offset < raw.count {
+                    let room = WALFormat.blockSize - offset % WALFormat.blockSize
+                    if room < WALFormat.fragmentHeaderSize {
+                        offset += room
+                        continue
+                    }
+                    var bad = true
+                    if let f = WALFormat.fragment(in: raw, at: offset) {
+                        let continuity = mode == .salvage ? f.lsn >= (expected ?? 0) : f.lsn == expected
+                        switch f.type {
+                        case .full where assembling == nil && continuity:
+                            try deliver(f.lsn, Array(f.body))
+                            bad = false
+                        case .first where assembling == nil && continuity:
+                            assembling = (f.lsn, offset, Array(f.body))
+                            bad = false
+                        case .middle where assembling?.lsn == f.lsn:
+                            assembling?.body.append(contentsOf: f.body)
+                            bad = false
+                        case .last where assembling?.lsn == f.lsn:
+                            if var record = assembling {
+                                record.body.append(contentsOf: f.body)
+                                try deliver(record.lsn, record.body)
+                            }
+                            assembling = nil
+                            bad = false
+                        default:
+                            bad = true
+                        }
+                        if !bad {
+                            offset += f.size
+                            continue
+                        }
+                    }
+                    // The first damaged or missing fragment. Cut back to the start of the record
+                    // it belongs to, then decide: torn tail, or damage to durable data?
+                    let damage = assembling?.start ?? offset
+                    assembling = nil
+                    let durableAfter = Self.durableDataFollows(raw, after: offset) || names[(index + 1)...].contains { later in
+                        (try? segmentHasValidHeader(later.1)) ?? false
+                    }
+                    if !durableAfter {
+                        end = damage
+                        stop = true
+                        break parse
+                    }
+                    if mode == .strict {
+                        throw AeonError(
+                            .corrupt, "WAL record at offset \(damage) is damaged and intact durable records follow it",
+                            path: path, offset: UInt64(damage))
+                    }
+                    // Resume right after the damaged fragment when its length field leads to a
+                    // valid fragment; otherwise at the next block, which starts with a header.
+                    var resume = (offset / WALFormat.blockSize + 1) * WALFormat.blockSize
+                    if offset + WALFormat.fragmentHeaderSize <= raw.count {
+                        let claimed = Int(UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: offset + 4, as: UInt16.self)))
+                        let next = offset + WALFormat.fragmentHeaderSize + claimed
+                        if next < resume, WALFormat.fragment(in: raw, at: next) != nil { resume = next }
+                    }
+                    report.skipped.append("\(name) @ \(damage): damaged record skipped up to offset \(resume)")
+                    offset = resume
+                }
+                if let partial = assembling {
+                    // The log ends inside a record: a torn tail.
+                    end = partial.start
+                    stop = true
+                }
+            }
+            if end < bytes.count {
+                report.truncatedBytes += bytes.count - end
+                try file.resize(to: UInt64(end))
+                try file.sync(metadata: true)
+            }
+            try file.close()
+            tailLength = end
+            if stop {
+                // Anything after a torn tail was never durable: later segments hold no valid data.
+                for (_, later) in names[(index + 1)...] {
+                    try io.remove(directory + "/" + later)
+                }
+                try io.syncDirectory(directory)
+                break segments
+            }
+            index += 1
+        }
+        if let last = kept.last, names.last.map({ $0.0 }) != last.sequence {
+            // The last segment file was removed (torn creation); appending continues in the last kept one.
+            tailLength = nil
+        }
+        if tailLength == nil, let lastKept = kept.last {
+            let path = directory + "/" + WALFormat.segmentName(lastKept.sequence)
+            let file = try StorageFile(io: io, path: path, access: .readOnly)
+            tailLength = Int(try file.size)
+            try file.close()
+        }
+        return Outcome(report: report, segments: kept, tailLength: kept.isEmpty ? nil : tailLength)
+    }
+
+    private func segmentHasValidHeader(_ name: String) throws(AeonError) -> Bool {
+        let file = try StorageFile(io: io, path: directory + "/" + name, access: .readOnly)
+        defer { try? file.close() }
+        guard try file.size >= UInt64(WALFormat.segmentHeaderSize) else { return false }
+        let header = try file.read(count: WALFormat.segmentHeaderSize, at: 0)
+        return header.withUnsafeBytes { WALFormat.parseSegmentHeader($0) } != nil
+    }
+
+    /// Whether a valid fragment written after a sync follows the damage at `offset`: proof that
+    /// what precedes it had been made durable, so the damage is not a torn write. Looks past the
+    /// damaged fragment within its block (when its length field is plausible) and at every later
+    /// block, which always begins with a fragment header.
+    static func durableDataFollows(_ raw: UnsafeRawBufferPointer, after offset: Int) -> Bool {
+        func walk(from start: Int) -> Bool {
+            var position = start
+            while WALFormat.blockSize - position % WALFormat.blockSize >= WALFormat.fragmentHeaderSize,
+                let f = WALFormat.fragment(in: raw, at: position)
+            {
+                if f.flags & WALFormat.afterSyncFlag != 0 { return true }
+                position += f.size
+            }
+            return false
+        }
+        if offset + WALFormat.fragmentHeaderSize <= raw.count {
+            let claimed = Int(UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: offset + 4, as: UInt16.self)))
+            let next = offset + WALFormat.fragmentHeaderSize + claimed
+            if next / WALFormat.blockSize == offset / WALFormat.blockSize, walk(from: next) { return true }
+        }
+        var block = (offset / WALFormat.blockSize + 1) * WALFormat.blockSize
+        while block < raw.count {
+            if walk(from: block) { return true }
+            block += WALFormat.blockSize
+        }
+        return false
+    }
+}

@@ -1,0 +1,267 @@
+import Dispatch
+
+/// The write-ahead log: segment files of checksummed, framed records, each with a log
+/// sequence number (LSN), appended with group commit.
+///
+/// Concurrent appenders share one write and one `fdatasync`: each queues its records under a
+/// lock; one of them (the leader) writes everything queued so far in one `pwrite`, syncs once if
+/// any waiter asked for ``Durability/synchronous``, and wakes the rest. After any write or sync
+/// error the log refuses further appends (an `fsync` failure may have dropped the dirty pages;
+/// only recovery from what is on disk is safe): reopen it.
+///
+/// Format in docs/FORMAT.md ("Write-ahead log"); recovery in `WriteAheadLog+Recovery.swift`.
+public final class WriteAheadLog: @unchecked Sendable {
+    /// Tuning.
+    public struct Options: Sendable, Hashable {
+        /// A segment is closed and a new one started once it reaches this size.
+        public var segmentBytes: Int
+        /// How damage is treated on open.
+        public var recovery: WALRecoveryMode
+
+        /// Options.
+        public init(segmentBytes: Int = 64 << 20, recovery: WALRecoveryMode = .strict) {
+            self.segmentBytes = segmentBytes
+            self.recovery = recovery
+        }
+    }
+
+    let io: any FileIO
+    let directory: String
+    let options: Options
+
+    // Everything below is guarded by `lock`, except what the leader owns while `leading` is set:
+    // `file` and the segment bookkeeping are touched only by the leader.
+    private let lock = ConditionLock()
+    private var file: StorageFile?
+    private var segments: [(sequence: UInt64, firstLSN: UInt64)]
+    private var fileOffset: Int
+    private var pending: [(lsn: UInt64, payload: [UInt8])] = []
+    private var nextLSN: UInt64
+    private var writtenLSN: UInt64
+    private var durableLSN: UInt64
+    private var syncWantedLSN: UInt64
+    private var leading = false
+    private var failure: AeonError?
+    private var closed = false
+    private var batchSyncPending = false
+
+    /// What recovery found when the log was opened.
+    public let recovery: WALRecoveryReport
+
+    /// Opens (or creates) the log in `directory`, replaying every intact record with an LSN
+    /// above `checkpoint` into `replay`, in LSN order, before returning.
+    ///
+    /// - Throws: ``AeonError/Code/corrupt`` (strict mode) when a damaged record is followed by
+    ///   durable ones, naming the segment and offset; I/O errors.
+    public init(
+        io: any FileIO = SystemFileIO(), directory: String, options: Options = Options(), checkpoint: UInt64 = 0,
+        replay: (UInt64, [UInt8]) throws(AeonError) -> Void = { _, _ in }
+    ) throws(AeonError) {
+        precondition(options.segmentBytes >= WALFormat.blockSize, "WAL segments must hold at least one block")
+        self.io = io
+        self.directory = directory
+        self.options = options
+        try io.makeDirectory(directory)
+        let outcome = try WALRecovery(io: io, directory: directory, mode: options.recovery).run(afterLSN: checkpoint, replay: replay)
+        recovery = outcome.report
+        segments = outcome.segments
+        nextLSN = outcome.report.nextLSN
+        writtenLSN = nextLSN - 1
+        durableLSN = nextLSN - 1
+        syncWantedLSN = nextLSN - 1
+        if let last = segments.last, let length = outcome.tailLength {
+            file = try StorageFile(io: io, path: directory + "/" + WALFormat.segmentName(last.sequence), access: .readWrite)
+            fileOffset = length
+        } else {
+            file = nil
+            fileOffset = 0
+        }
+    }
+
+    deinit { try? file?.close() }
+
+    /// The LSN of the last record appended (0 before any).
+    public var lastLSN: UInt64 { lock.withLock { nextLSN - 1 } }
+
+    /// The last LSN known to be on stable storage.
+    public var lastDurableLSN: UInt64 { lock.withLock { durableLSN } }
+
+    /// Appends one record; returns its LSN once it is as safe as `durability` asks.
+    @discardableResult
+    public func append(_ payload: [UInt8], durability: Durability) throws(AeonError) -> UInt64 {
+        try append(batch: [payload], durability: durability).lowerBound
+    }
+
+    /// Appends records with consecutive LSNs; returns them once they are as safe as asked.
+    @discardableResult
+    public func append(batch payloads: [[UInt8]], durability: Durability) throws(AeonError) -> ClosedRange<UInt64> {
+        precondition(!payloads.isEmpty, "WAL: empty batch")
+        lock.lock()
+        defer { lock.unlock() }
+        try usable()
+        let first = nextLSN
+        for payload in payloads {
+            pending.append((nextLSN, payload))
+            nextLSN += 1
+        }
+        let last = nextLSN - 1
+        if durability == .synchronous { syncWantedLSN = max(syncWantedLSN, last) }
+        try waitUntil { durability == .synchronous ? durableLSN >= last : writtenLSN >= last }
+        if case .batched(let milliseconds) = durability { scheduleBatchSync(afterMilliseconds: milliseconds) }
+        return first...last
+    }
+
+    /// Makes every appended record durable.
+    public func sync() throws(AeonError) {
+        lock.lock()
+        defer { lock.unlock() }
+        try usable()
+        let target = nextLSN - 1
+        syncWantedLSN = max(syncWantedLSN, target)
+        try waitUntil { durableLSN >= target }
+    }
+
+    /// Removes segments whose records all have LSNs ≤ `lsn` (covered by a checkpoint). The
+    /// segment being appended to is kept; call ``rotate()`` first to let it go too.
+    public func removeSegments(through lsn: UInt64) throws(AeonError) {
+        lock.lock()
+        defer { lock.unlock() }
+        try lead { () throws(AeonError) in
+            var removed = false
+            while let oldest = lock.withLock({ segments.count > 1 && segments[1].firstLSN <= lsn + 1 ? segments[0] : nil }) {
+                try io.remove(directory + "/" + WALFormat.segmentName(oldest.sequence))
+                lock.withLock { _ = segments.removeFirst() }
+                removed = true
+            }
+            if removed { try io.syncDirectory(directory) }
+        }
+    }
+
+    /// Syncs the current segment and starts a new one with the next LSN.
+    public func rotate() throws(AeonError) {
+        lock.lock()
+        defer { lock.unlock() }
+        try usable()
+        syncWantedLSN = max(syncWantedLSN, nextLSN - 1)
+        try waitUntil { durableLSN >= nextLSN - 1 }
+        try lead { () throws(AeonError) in
+            // As leader nothing else writes: flush what arrived meanwhile, then switch.
+            try writeRound()
+            try file?.sync()
+            let first = lock.withLock { writtenLSN + 1 }
+            lock.withLock { durableLSN = writtenLSN }
+            try startSegment(firstLSN: first)
+        }
+    }
+
+    /// Syncs and closes the log. Closing twice is harmless.
+    public func close() throws(AeonError) {
+        lock.lock()
+        defer { lock.unlock() }
+        guard !closed else { return }
+        if failure == nil {
+            syncWantedLSN = max(syncWantedLSN, nextLSN - 1)
+            try waitUntil { durableLSN >= nextLSN - 1 }
+        }
+        closed = true
+        while leading { lock.wait() }
+        try file?.close()
+        file = nil
+        lock.broadcast()
+    }
+
+    // MARK: group commit (all called with `lock` held)
+
+    private func usable() throws(AeonError) {
+        if let failure { throw failure }
+        if closed { throw AeonError(.invalidArgument, "the write-ahead log is closed", path: directory) }
+    }
+
+    /// Leads write rounds or waits for the leader until `done` holds.
+    private func waitUntil(_ done: () -> Bool) throws(AeonError) {
+        while !done() {
+            if let failure { throw failure }
+            if leading {
+                lock.wait()
+            } else {
+                try lead { () throws(AeonError) in try writeRound() }
+            }
+        }
+    }
+
+    /// Runs `body` as the leader, with the lock released during it.
+    private func lead(_ body: () throws(AeonError) -> Void) throws(AeonError) {
+        while leading { lock.wait() }
+        try usable()
+        leading = true
+        lock.unlock()
+        var error: AeonError?
+        do { try body() } catch let e { error = e }
+        lock.lock()
+        leading = false
+        if let error, failure == nil { failure = error }
+        lock.broadcast()
+        if let error { throw error }
+    }
+
+    /// One round: write everything pending in one call, then sync if anyone waits for it.
+    /// Runs without the lock; reads and updates shared state only in short locked sections.
+    private func writeRound() throws(AeonError) {
+        lock.lock()
+        let batch = pending
+        pending.removeAll(keepingCapacity: true)
+        let allDurable = writtenLSN == durableLSN
+        lock.unlock()
+
+        if let first = batch.first {
+            if file == nil || fileOffset >= options.segmentBytes {
+                // The previous segment is synced before the next exists, so recovery may treat
+                // a later segment as proof that earlier data was durable.
+                try file?.sync()
+                try startSegment(firstLSN: first.lsn)
+            }
+            var buffer: [UInt8] = []
+            buffer.reserveCapacity(batch.reduce(0) { $0 + $1.payload.count + WALFormat.fragmentHeaderSize } + 64)
+            var offset = fileOffset
+            for (i, record) in batch.enumerated() {
+                let before = buffer.count
+                let flags = i == 0 && (allDurable || offset == WALFormat.segmentHeaderSize) ? WALFormat.afterSyncFlag : 0
+                record.payload.withUnsafeBytes { WALFormat.encode($0, lsn: record.lsn, flags: flags, at: offset, into: &buffer) }
+                offset += buffer.count - before
+            }
+            try file!.write(buffer, at: UInt64(fileOffset))
+            fileOffset = offset
+            lock.withLock { writtenLSN = batch.last!.lsn }
+        }
+        let (target, needed) = lock.withLock { (writtenLSN, syncWantedLSN > durableLSN) }
+        if needed {
+            try file?.sync()
+            lock.withLock { durableLSN = max(durableLSN, target) }
+        }
+    }
+
+    /// Creates the next segment file with its header and makes its directory entry durable.
+    private func startSegment(firstLSN: UInt64) throws(AeonError) {
+        let sequence = (segments.last?.sequence ?? 0) + 1
+        let path = directory + "/" + WALFormat.segmentName(sequence)
+        let next = try StorageFile(io: io, path: path, access: .readWrite, create: true, truncate: true)
+        try next.write(WALFormat.segmentHeader(sequence: sequence, firstLSN: firstLSN), at: 0)
+        try next.sync(metadata: true)
+        try io.syncDirectory(directory)
+        try file?.close()
+        file = next
+        fileOffset = WALFormat.segmentHeaderSize
+        lock.withLock { segments.append((sequence, firstLSN)) }
+    }
+
+    /// For ``Durability/batched(milliseconds:)``: one sync, at most `milliseconds` from now.
+    private func scheduleBatchSync(afterMilliseconds milliseconds: Int) {
+        guard !batchSyncPending else { return }
+        batchSyncPending = true
+        DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(max(0, milliseconds))) { [weak self] in
+            guard let self else { return }
+            self.lock.withLock { self.batchSyncPending = false }
+            try? self.sync()
+        }
+    }
+}

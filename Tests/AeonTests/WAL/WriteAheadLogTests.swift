@@ -1,0 +1,234 @@
+import Dispatch
+import Synchronization
+import Testing
+@testable import Aeon
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+@Suite("write-ahead log")
+struct WriteAheadLogTests {
+    /// A deterministic payload for `lsn`, of a size that varies (0 bytes to beyond a block).
+    static func payload(_ lsn: UInt64, size: Int? = nil) -> [UInt8] {
+        let n = size ?? [0, 1, 17, 200, 3000, WALFormat.blockSize - 16, 70_000][Int(lsn % 7)]
+        return (0..<n).map { UInt8(truncatingIfNeeded: Int(lsn) &* 31 &+ $0 &* 7) }
+    }
+
+    /// Opens the log and collects what it replays.
+    static func reopen(
+        _ dir: String, io: any FileIO = SystemFileIO(), mode: WALRecoveryMode = .strict, checkpoint: UInt64 = 0
+    ) throws(AeonError) -> (WriteAheadLog, [(UInt64, [UInt8])]) {
+        var replayed: [(UInt64, [UInt8])] = []
+        let log = try WriteAheadLog(io: io, directory: dir, options: .init(segmentBytes: 256 << 10, recovery: mode), checkpoint: checkpoint) {
+            (lsn: UInt64, bytes: [UInt8]) throws(AeonError) in replayed.append((lsn, bytes))
+        }
+        return (log, replayed)
+    }
+
+    static func write(_ dir: String, records: Int, batch: Int = 1, durability: Durability = .synchronous) throws {
+        let (log, _) = try reopen(dir)
+        var lsn: UInt64 = 1
+        while lsn <= UInt64(records) {
+            let count = min(batch, records - Int(lsn) + 1)
+            let payloads = (0..<count).map { payload(lsn + UInt64($0)) }
+            let range = try log.append(batch: payloads, durability: durability)
+            #expect(range.lowerBound == lsn)
+            lsn += UInt64(count)
+        }
+        try log.close()
+    }
+
+    /// Every replayed record is the original of its LSN, and LSNs run 1, 2, 3, …
+    static func isCleanPrefix(_ replayed: [(UInt64, [UInt8])]) -> Bool {
+        replayed.enumerated().allSatisfy { $0.element.0 == UInt64($0.offset + 1) && $0.element.1 == payload($0.element.0) }
+    }
+
+    @Test("records of every size come back byte for byte, across blocks and segments")
+    func roundTrip() throws {
+        let dir = TemporaryDirectory()
+        try Self.write(dir.path, records: 120, batch: 3)
+        let segments = try SystemFileIO().list(dir.path).filter { $0.hasPrefix("wal-") }
+        #expect(segments.count > 3, "small segments rotate")
+        let (log, replayed) = try Self.reopen(dir.path)
+        #expect(replayed.count == 120 && Self.isCleanPrefix(replayed))
+        #expect(log.lastLSN == 120 && log.recovery.truncatedBytes == 0)
+        // Appending continues after the replayed records.
+        #expect(try log.append([1, 2, 3], durability: .synchronous) == 121)
+        try log.close()
+        let (again, all) = try Self.reopen(dir.path)
+        #expect(all.count == 121 && all.last?.1 == [1, 2, 3])
+        try again.close()
+    }
+
+    @Test("a checkpoint skips covered records and lets their segments go")
+    func checkpoint() throws {
+        let dir = TemporaryDirectory()
+        try Self.write(dir.path, records: 60)
+        let (log, _) = try Self.reopen(dir.path)
+        try log.rotate()
+        try log.removeSegments(through: 60)
+        #expect(try SystemFileIO().list(dir.path).filter { $0.hasPrefix("wal-") }.count == 1)
+        try log.append(Self.payload(61), durability: .synchronous)
+        try log.close()
+        let (reopened, replayed) = try Self.reopen(dir.path, checkpoint: 60)
+        #expect(replayed.map(\.0) == [61] && replayed[0].1 == Self.payload(61))
+        try reopened.close()
+    }
+
+    @Test("eight threads committing at once share syncs and lose nothing")
+    func groupCommit() throws {
+        let dir = TemporaryDirectory()
+        let (log, _) = try Self.reopen(dir.path)
+        let lsns = Mutex<[UInt64]>([])
+        DispatchQueue.concurrentPerform(iterations: 8) { thread in
+            for i in 0..<100 {
+                if let lsn = try? log.append([UInt8(thread), UInt8(i)], durability: .synchronous) {
+                    lsns.withLock { $0.append(lsn) }
+                }
+            }
+        }
+        try log.close()
+        let acknowledged = lsns.withLock { $0 }.sorted()
+        #expect(acknowledged == Array(1...800))
+        let (reopened, replayed) = try Self.reopen(dir.path)
+        #expect(replayed.map(\.0) == Array(1...800))
+        #expect(Set(replayed.map(\.1)).count == 800)
+        try reopened.close()
+    }
+
+    @Test("batched and unsynced appends are written before the call returns and synced later")
+    func durabilityModes() throws {
+        let dir = TemporaryDirectory()
+        let (log, _) = try Self.reopen(dir.path)
+        for lsn in 1...20 { try log.append(Self.payload(UInt64(lsn)), durability: .batched(milliseconds: 5)) }
+        for lsn in 21...40 { try log.append(Self.payload(UInt64(lsn)), durability: .none) }
+        // Written to the OS already: a second reader sees them even before any sync.
+        let (peek, seen) = try Self.reopen(dir.path)
+        #expect(seen.count == 40 && Self.isCleanPrefix(seen))
+        try peek.close()
+        let deadline = ContinuousClock.now + .seconds(2)
+        while log.lastDurableLSN < 20 && ContinuousClock.now < deadline { usleep(2000) }
+        #expect(log.lastDurableLSN >= 20, "a batched append is synced within its window")
+        try log.close()
+    }
+
+    @Test("a log cut at every byte of its last records recovers a clean prefix, and appends continue")
+    func tornTailAtEveryOffset() throws {
+        let dir = TemporaryDirectory()
+        // 17 records: the last four hold 0, 1, 17 and 200 bytes, after some that span blocks.
+        try Self.write(dir.path, records: 17)
+        let name = try #require(try SystemFileIO().list(dir.path).filter { $0.hasPrefix("wal-") }.sorted().last)
+        let path = dir.child(name)
+        let original = FileBytes.read(path)
+        let lastRecords = (14...17).reduce(0) { $0 + WALFormat.fragmentHeaderSize + Self.payload(UInt64($1)).count }
+        let everyByte = max(WALFormat.segmentHeaderSize, original.count - lastRecords - 64)
+        let cuts = Array(stride(from: WALFormat.segmentHeaderSize, to: everyByte, by: 977)) + Array(everyByte...original.count)
+        for cut in cuts {
+            FileBytes.write(path, Array(original[0..<cut]))
+            let (log, replayed) = try Self.reopen(dir.path)
+            #expect(Self.isCleanPrefix(replayed), "cut at \(cut)")
+            let next = try log.append([0xAB], durability: .synchronous)
+            #expect(next == UInt64(replayed.count + 1))
+            try log.close()
+            let (again, all) = try Self.reopen(dir.path)
+            #expect(all.count == replayed.count + 1 && all.last?.1 == [0xAB], "append after a cut at \(cut)")
+            try again.close()
+        }
+        // A zero-filled tail (space allocated, data never written) is a torn tail too.
+        FileBytes.write(path, Array(original) + [UInt8](repeating: 0, count: 5000))
+        let (log, replayed) = try Self.reopen(dir.path)
+        #expect(replayed.count == 17 && Self.isCleanPrefix(replayed))
+        #expect(log.recovery.truncatedBytes == 5000)
+        try log.close()
+    }
+
+    @Test("a flipped byte anywhere gives a clean prefix or a clear error, never wrong data")
+    func bitFlipsAnywhere() throws {
+        let dir = TemporaryDirectory()
+        try Self.write(dir.path, records: 40)
+        let names = try SystemFileIO().list(dir.path).filter { $0.hasPrefix("wal-") }.sorted()
+        let pristine = names.map { FileBytes.read(dir.child($0)) }
+        var errors = 0, prefixes = 0
+        for (index, name) in names.enumerated() {
+            let path = dir.child(name)
+            let original = pristine[index]
+            for offset in stride(from: 0, to: original.count, by: max(1, original.count / 300)) {
+                FileBytes.flip(path, at: offset)
+                do {
+                    let (log, replayed) = try Self.reopen(dir.path)
+                    #expect(Self.isCleanPrefix(replayed), "\(name) byte \(offset)")
+                    prefixes += 1
+                    try log.close()
+                } catch {
+                    #expect(error.code == .corrupt, "\(name) byte \(offset): \(error)")
+                    #expect(error.path?.hasSuffix(name) == true, "the error names the segment")
+                    errors += 1
+                }
+                // Recovery may have cut a torn tail or removed later segments: restore them all.
+                for (other, bytes) in zip(names, pristine) { FileBytes.write(dir.child(other), bytes) }
+            }
+        }
+        #expect(errors > 0 && prefixes > 0)
+    }
+
+    @Test("damage followed by durable records is an error in strict mode, skipped in salvage mode")
+    func strictAndSalvage() throws {
+        let dir = TemporaryDirectory()
+        try Self.write(dir.path, records: 30, batch: 1)
+        let first = try #require(try SystemFileIO().list(dir.path).filter { $0.hasPrefix("wal-") }.sorted().first)
+        // Damage the body of the second record of the first segment (the first holds 1 byte).
+        let second = WALFormat.segmentHeaderSize + WALFormat.fragmentHeaderSize + Self.payload(1).count
+        FileBytes.flip(dir.child(first), at: second + WALFormat.fragmentHeaderSize + 5)
+        do {
+            _ = try Self.reopen(dir.path)
+            Issue.record("strict recovery accepted damaged durable data")
+        } catch {
+            #expect(error.code == .corrupt)
+            #expect(error.path == dir.child(first))
+            #expect(error.offset == UInt64(second))
+        }
+        let (log, replayed) = try Self.reopen(dir.path, mode: .salvage)
+        #expect(!log.recovery.skipped.isEmpty)
+        #expect(replayed.first?.0 == 1)
+        #expect(!replayed.contains { $0.0 == 2 })
+        #expect(replayed.allSatisfy { $0.1 == Self.payload($0.0) }, "salvage replays only intact records")
+        #expect(replayed.count == 29, "only the damaged record is lost")
+        try log.close()
+    }
+
+    @Test("EIO, ENOSPC, short writes and a failing fsync are typed errors; acknowledged records survive", arguments: [
+        FaultyFileIO.Fault.writeError(errno: EIO), .writeError(errno: ENOSPC), .shortWrite, .syncError,
+    ])
+    func injectedFaults(fault: FaultyFileIO.Fault) throws {
+        let dir = TemporaryDirectory()
+        let io = FaultyFileIO()
+        let (log, _) = try Self.reopen(dir.path, io: io)
+        var acknowledged: [UInt64] = []
+        for lsn in 1...10 { acknowledged.append(try log.append(Self.payload(UInt64(lsn)), durability: .synchronous)) }
+        io.arm(fault, at: 3)
+        var failed: AeonError?
+        for lsn in 11...40 {
+            do {
+                acknowledged.append(try log.append(Self.payload(UInt64(lsn)), durability: .synchronous))
+            } catch {
+                failed = error
+                break
+            }
+        }
+        let error = try #require(failed, "the fault surfaced")
+        #expect(io.fired)
+        switch fault {
+        case .writeError(errno: ENOSPC), .shortWrite: #expect(error.code == .noSpace)
+        default: #expect(error.code == .io)
+        }
+        // Poisoned until reopened.
+        #expect(throws: AeonError.self) { try log.append([1], durability: .none) }
+        try? log.close()
+        let (reopened, replayed) = try Self.reopen(dir.path)
+        #expect(Self.isCleanPrefix(replayed))
+        #expect(replayed.count >= acknowledged.count, "every acknowledged record survives")
+        #expect(try reopened.append([7], durability: .synchronous) == UInt64(replayed.count + 1))
+        try reopened.close()
+    }
+}
