@@ -1,15 +1,20 @@
 import Synchronization
 
-/// An Aeon store: a directory holding the manifest, the lock, and the index generations.
+/// An Aeon store: a directory holding the manifest, the lock, the write-ahead log and the
+/// index generations.
 ///
 /// One process at a time opens a store for writing (an exclusive `flock` on `LOCK`); others
-/// get ``AeonError/Code/locked``. Any number of threads may search concurrently, including
-/// while a build runs: a search uses the index snapshot current when it started.
+/// get ``AeonError/Code/locked``. Every mutation is appended to the write-ahead log before it is
+/// applied, and is visible to searches as soon as the call returns; with
+/// ``Durability/synchronous`` (the default) it has also reached stable storage. Any number of
+/// threads may search and write concurrently: concurrent writers share one log write and one
+/// sync (group commit), and a search uses the index snapshot current when it started.
 ///
 /// ```swift
 /// let store = try AeonStore.open(at: "memories", options: StoreOptions(dimension: 384))
-/// try store.build(records)
+/// try store.upsert(Record(id: 1, vector: embedding, text: "the cat sat on the mat"))
 /// let hits = try store.search(queryVector, k: 10)
+/// try store.checkpoint()
 /// ```
 public final class AeonStore: Sendable {
     /// The store's directory.
@@ -26,23 +31,34 @@ public final class AeonStore: Sendable {
     let io: any FileIO
     let defaultSearch: SearchParameters
     let buildParameters: BuildParameters
+    let defaultDurability: Durability
+    let checkpointThreshold: Int
+    /// The write-ahead log (nil when read-only).
+    let wal: WriteAheadLog?
+    /// What replaying the log found on open.
+    public let recovery: WALRecoveryReport
     private let state: Mutex<State>
-    /// Serialises builds; never held by readers.
-    private let writer = Mutex(())
+    /// Serialises builds and checkpoints; never held by readers or plain writers.
+    private let maintenance = Mutex(())
+    /// Writers pass it shared; a checkpoint holds it exclusively while it snapshots or swaps.
+    private let gate = WriteGate()
     /// Search buffers not in use, so a query does not allocate its scratch space.
     private let contexts = Mutex<[SearchContext]>([])
 
     private struct State: ~Copyable {
         var manifest: Manifest
         var atlas: Atlas?
+        var delta: Delta
         var lock: StoreLock?
         var closed = false
     }
 
     static let lockFileName = "LOCK"
+    static let walDirectoryName = "wal"
 
     private init(
-        path: String, io: any FileIO, kernels: Kernels, options: StoreOptions, manifest: Manifest, atlas: Atlas?, lock: StoreLock?
+        path: String, io: any FileIO, kernels: Kernels, options: StoreOptions, manifest: Manifest, atlas: Atlas?, delta: Delta,
+        lock: StoreLock?, wal: WriteAheadLog?, recovery: WALRecoveryReport
     ) {
         self.path = path
         self.io = io
@@ -52,19 +68,25 @@ public final class AeonStore: Sendable {
         self.isReadOnly = options.readOnly
         self.defaultSearch = options.search
         self.buildParameters = options.build
-        self.state = Mutex(State(manifest: manifest, atlas: atlas, lock: lock))
+        self.defaultDurability = options.durability
+        self.checkpointThreshold = options.checkpointThreshold
+        self.wal = wal
+        self.recovery = recovery
+        self.state = Mutex(State(manifest: manifest, atlas: atlas, delta: delta, lock: lock))
     }
 
-    /// Opens the store at `path`, creating it (when allowed) if the directory is missing or empty.
+    /// Opens the store at `path`, creating it (when allowed) if the directory is missing or
+    /// empty, and replays the write-ahead log after the last checkpoint.
     ///
     /// Opening maps the current index files and checks their headers; it does not read the
-    /// index, so it is fast for any size.
+    /// index, so it is fast for any size. Replaying costs time in proportion to the writes since
+    /// the last checkpoint.
     ///
     /// - Throws: ``AeonError/Code/locked`` when another process has it open for writing;
     ///   ``AeonError/Code/dimensionMismatch`` or ``AeonError/Code/invalidArgument`` when
     ///   `options` disagree with the stored dimension or metric; ``AeonError/Code/notFound`` for
     ///   a missing store that may not be created, or a directory that holds something else;
-    ///   ``AeonError/Code/corrupt`` for damaged files.
+    ///   ``AeonError/Code/corrupt`` for damaged files (strict recovery).
     public static func open(at path: String, options: StoreOptions = StoreOptions()) throws(AeonError) -> AeonStore {
         let io = options.io
         let kernels: Kernels
@@ -79,7 +101,8 @@ public final class AeonStore: Sendable {
         }
         var manifest = found.exists ? try Manifest.read(io: io, directory: path) : nil
         if manifest == nil {
-            let entries = found.exists ? try io.list(path).filter { $0 != lockFileName && $0 != Manifest.fileName + ".tmp" } : []
+            let ignorable: Set<String> = [lockFileName, Manifest.fileName + ".tmp", walDirectoryName]
+            let entries = found.exists ? try io.list(path).filter { !ignorable.contains($0) } : []
             guard entries.isEmpty else {
                 throw AeonError(.notFound, "not an Aeon store: the directory has no MANIFEST but holds other files", path: path)
             }
@@ -117,7 +140,30 @@ public final class AeonStore: Sendable {
         }
         let atlas = manifest.generation == 0 ? nil : try Atlas(io: io, directory: path, manifest: manifest)
         if lock != nil { try removeStaleFiles(io: io, directory: path, keeping: manifest.generation) }
-        return AeonStore(path: path, io: io, kernels: kernels, options: options, manifest: manifest, atlas: atlas, lock: lock)
+
+        // Replay the log after the checkpoint into the in-memory delta.
+        var delta = Delta()
+        let walPath = path + "/" + walDirectoryName
+        let dimension = manifest.dimension
+        let apply = { (lsn: UInt64, bytes: [UInt8]) throws(AeonError) in
+            let record = try LogRecord.decode(bytes, lsn: lsn, dimension: dimension, path: walPath)
+            delta.apply(record, lsn: lsn, inBase: try atlas?.row(id: record.id) != nil)
+        }
+        let wal: WriteAheadLog?
+        let report: WALRecoveryReport
+        if options.readOnly {
+            wal = nil
+            report = try WriteAheadLog.replay(io: io, directory: walPath, checkpoint: manifest.checkpointLSN, mode: options.recovery, apply)
+        } else {
+            let log = try WriteAheadLog(
+                io: io, directory: walPath, options: WriteAheadLog.Options(recovery: options.recovery),
+                checkpoint: manifest.checkpointLSN, replay: apply)
+            wal = log
+            report = log.recovery
+        }
+        return AeonStore(
+            path: path, io: io, kernels: kernels, options: options, manifest: manifest, atlas: atlas, delta: delta, lock: lock,
+            wal: wal, recovery: report)
     }
 
     private static func parentDirectory(of path: String) -> String {
@@ -136,19 +182,28 @@ public final class AeonStore: Sendable {
 
     // MARK: state
 
-    private func snapshot() throws(AeonError) -> (manifest: Manifest, atlas: Atlas?) {
-        let result = state.withLock { state -> Result<(Manifest, Atlas?), AeonError> in
-            state.closed ? .failure(AeonError(.invalidArgument, "the store is closed", path: path)) : .success((state.manifest, state.atlas))
+    private struct Snapshot {
+        var manifest: Manifest
+        var atlas: Atlas?
+        var delta: Delta
+    }
+
+    private func snapshot() throws(AeonError) -> Snapshot {
+        let result = state.withLock { state -> Result<Snapshot, AeonError> in
+            state.closed
+                ? .failure(AeonError(.invalidArgument, "the store is closed", path: path))
+                : .success(Snapshot(manifest: state.manifest, atlas: state.atlas, delta: state.delta))
         }
         return try result.get()
     }
 
     /// The number of records.
     public var count: Int {
-        state.withLock { Int($0.manifest.recordCount) }
+        state.withLock { Int($0.manifest.recordCount) - $0.delta.hiddenBaseCount + $0.delta.liveCount }
     }
 
-    /// Releases the writer lock and the index; later calls throw. Closing twice is harmless.
+    /// Syncs the log, releases the writer lock and the index; later calls throw. Closing twice
+    /// is harmless.
     public func close() throws(AeonError) {
         let lock = state.withLock { state -> StoreLock? in
             state.closed = true
@@ -157,30 +212,178 @@ public final class AeonStore: Sendable {
             state.lock = nil
             return lock
         }
+        defer { try? lock?.release() }
+        try wal?.close()
         try lock?.release()
     }
 
-    // MARK: building
+    // MARK: writing
 
-    /// Replaces the store's contents with `records`: validates them, builds a new index
-    /// generation (balanced k-means, boundary replicas, int8 codes), syncs it, and switches the
-    /// manifest to it atomically. A crash at any point leaves the previous contents.
+    private func writable() throws(AeonError) -> WriteAheadLog {
+        guard let wal, !isReadOnly else { throw AeonError(.invalidArgument, "the store is open read-only", path: path) }
+        return wal
+    }
+
+    /// Inserts a record, or replaces the one with its id.
+    public func upsert(_ record: Record, durability: Durability? = nil) throws(AeonError) {
+        try upsert([record], durability: durability)
+    }
+
+    /// Inserts or replaces records, as one group commit: either call fails before any is
+    /// applied, or all are logged (with consecutive LSNs) and then applied.
+    ///
+    /// - Throws: ``AeonError/Code/dimensionMismatch`` / ``AeonError/Code/invalidVector`` for a bad
+    ///   vector (naming the record; nothing is written); I/O errors from the log (nothing applied).
+    public func upsert(_ records: [Record], durability: Durability? = nil) throws(AeonError) {
+        let wal = try writable()
+        guard !records.isEmpty else { return }
+        var log: [LogRecord] = []
+        log.reserveCapacity(records.count)
+        for record in records {
+            if let payload = record.payload, payload.count > Int(UInt32.max) {
+                throw AeonError(.invalidArgument, "record \(record.id): payload of \(payload.count) bytes exceeds 4 GiB")
+            }
+            let vector = try VectorValidation.prepare(record.vector, dimension: dimension, metric: metric, what: "record \(record.id)")
+            log.append(.upsert(id: record.id, vector: vector, payload: record.payload))
+        }
+        try write(log, wal: wal, durability: durability ?? defaultDurability)
+    }
+
+    /// Deletes the record with `id` (a no-op, still logged, when there is none).
+    public func delete(id: UInt64, durability: Durability? = nil) throws(AeonError) {
+        try write([.delete(id: id)], wal: try writable(), durability: durability ?? defaultDurability)
+    }
+
+    private func write(_ records: [LogRecord], wal: WriteAheadLog, durability: Durability) throws(AeonError) {
+        gate.enterShared()
+        var pending = 0
+        do {
+            defer { gate.leaveShared() }
+            let lsns = try wal.append(batch: records.map { $0.encoded() }, durability: durability)
+            let atlas = try snapshot().atlas
+            var inBase: [Bool] = []
+            for record in records { inBase.append(try atlas?.row(id: record.id) != nil) }
+            pending = state.withLock { state in
+                for (i, record) in records.enumerated() {
+                    state.delta.apply(record, lsn: lsns.lowerBound + UInt64(i), inBase: inBase[i])
+                }
+                return state.delta.entries.count
+            }
+        }
+        if checkpointThreshold > 0 && pending >= checkpointThreshold { try checkpoint() }
+    }
+
+    /// Folds the pending writes into a new index generation and lets the log segments it
+    /// covers go: writes a new generation (the checkpointed index minus deleted or replaced
+    /// records, plus the pending ones), syncs it, switches the manifest atomically, then removes
+    /// old log segments. Writers are held back only while it takes its snapshot and while it
+    /// installs the result; searches never wait.
+    public func checkpoint() throws(AeonError) {
+        let wal = try writable()
+        let result = maintenance.withLock { _ in
+            Result { () throws(AeonError) in
+                // 1. A consistent snapshot: every logged write applied, none in flight.
+                gate.enterExclusive()
+                let taken = Result { () throws(AeonError) -> (Snapshot, UInt64) in (try snapshot(), wal.lastLSN) }
+                gate.leaveExclusive()
+                let (snap, lsn) = try taken.get()
+                guard !snap.delta.isEmpty || snap.manifest.checkpointLSN < lsn else { return }
+
+                // 2. The new generation, while writers continue.
+                let (ids, data, payloads) = try merged(snap)
+                defer { data.deallocate() }
+                let next = try writeGeneration(
+                    ids: ids, data: data, payloads: payloads, previous: snap.manifest, checkpointLSN: lsn)
+
+                // 3. Install it; rebase the writes that arrived meanwhile on it.
+                gate.enterExclusive()
+                let installed = Result { () throws(AeonError) in
+                    let current = try snapshot()
+                    let atlas = try Atlas(io: io, directory: path, manifest: next)
+                    let rest = try current.delta.remaining(after: lsn) { (id) throws(AeonError) in try atlas.row(id: id) != nil }
+                    state.withLock { state in
+                        state.manifest = next
+                        state.atlas = atlas
+                        state.delta = rest
+                    }
+                }
+                gate.leaveExclusive()
+                try installed.get()
+                try Self.removeStaleFiles(io: io, directory: path, keeping: next.generation)
+                try wal.rotate()
+                try wal.removeSegments(through: lsn)
+            }
+        }
+        try result.get()
+    }
+
+    /// The records of a snapshot as one contiguous batch: the index's rows not hidden by the
+    /// delta, then the delta's records (vectors already prepared).
+    private func merged(_ snap: Snapshot) throws(AeonError) -> ([UInt64], UnsafeMutablePointer<Float>, [[UInt8]?]) {
+        var ids: [UInt64] = [], payloads: [[UInt8]?] = []
+        let live = snap.delta.entries.values.compactMap(\.record).sorted { $0.id < $1.id }
+        let capacity = (snap.atlas?.rowCount ?? 0) + live.count
+        let data = UnsafeMutablePointer<Float>.allocate(capacity: max(1, capacity * dimension))
+        do {
+            if let atlas = snap.atlas {
+                for row in 0..<atlas.rowCount {
+                    let id = try atlas.id(row: row)
+                    if snap.delta.entries[id] != nil { continue }
+                    (data + ids.count * dimension).update(from: try atlas.vector(row: row), count: dimension)
+                    ids.append(id)
+                    payloads.append(try atlas.payload(row: row))
+                }
+            }
+            for record in live {
+                (data + ids.count * dimension).update(from: record.vector, count: dimension)
+                ids.append(record.id)
+                payloads.append(record.payload)
+            }
+        } catch {
+            data.deallocate()
+            throw error
+        }
+        return (ids, data, payloads)
+    }
+
+    /// Builds generation `previous.generation + 1` from prepared vectors and switches the
+    /// manifest to it (durably). Returns the new manifest; the caller installs the snapshot.
+    private func writeGeneration(
+        ids: [UInt64], data: UnsafePointer<Float>, payloads: [[UInt8]?], previous: Manifest, checkpointLSN: UInt64
+    ) throws(AeonError) -> Manifest {
+        let parameters = try buildParameters.validated()
+        let next = Manifest(
+            dimension: dimension, metric: metric, generation: previous.generation + 1, recordCount: UInt64(ids.count),
+            checkpointLSN: checkpointLSN)
+        let builder = AtlasBuilder(io: io, dimension: dimension, metric: metric, parameters: parameters, kernels: kernels)
+        let postingsPath = path + "/" + Atlas.postingsName(next.generation)
+        let recordsPath = path + "/" + Atlas.recordsName(next.generation)
+        do {
+            _ = try builder.build(data: data, ids: ids, payloads: payloads, postingsPath: postingsPath, recordsPath: recordsPath)
+            try io.syncDirectory(path)
+            try next.write(io: io, directory: path)
+        } catch {
+            try? io.remove(postingsPath)
+            try? io.remove(recordsPath)
+            throw error
+        }
+        return next
+    }
+
+    /// Replaces the store's contents with `records` (bulk load): validates them, builds a new
+    /// index generation from them alone (balanced k-means, boundary replicas, int8 codes), syncs
+    /// it, and switches the manifest atomically; earlier writes, logged or checkpointed, are
+    /// discarded. A crash at any point leaves the previous contents.
     ///
     /// - Throws: ``AeonError/Code/dimensionMismatch`` / ``AeonError/Code/invalidVector`` for a
     ///   bad vector (naming the record), ``AeonError/Code/invalidArgument`` for a duplicate id or
     ///   a read-only store, I/O errors from the disk. Nothing changes when it throws.
     public func build(_ records: [Record]) throws(AeonError) {
-        guard !isReadOnly else { throw AeonError(.invalidArgument, "the store is open read-only", path: path) }
-        let parameters = try buildParameters.validated()
+        let wal = try writable()
+        _ = try buildParameters.validated()
         guard records.count < Int(UInt32.max) else {
             throw AeonError(.invalidArgument, "a build holds at most \(UInt32.max - 1) records")
         }
-        let result = writer.withLock { _ in Result { () throws(AeonError) in try buildLocked(records, parameters: parameters) } }
-        try result.get()
-    }
-
-    private func buildLocked(_ records: [Record], parameters: BuildParameters) throws(AeonError) {
-        let (manifest, _) = try snapshot()
         var seen = Set<UInt64>(minimumCapacity: records.count)
         let data = UnsafeMutablePointer<Float>.allocate(capacity: max(1, records.count * dimension))
         defer { data.deallocate() }
@@ -194,28 +397,27 @@ public final class AeonStore: Sendable {
             let vector = try VectorValidation.prepare(record.vector, dimension: dimension, metric: metric, what: "record \(record.id)")
             (data + i * dimension).update(from: vector, count: dimension)
         }
-
-        let next = Manifest(dimension: dimension, metric: metric, generation: manifest.generation + 1, recordCount: UInt64(records.count))
-        let builder = AtlasBuilder(io: io, dimension: dimension, metric: metric, parameters: parameters, kernels: kernels)
-        let postingsPath = path + "/" + Atlas.postingsName(next.generation)
-        let recordsPath = path + "/" + Atlas.recordsName(next.generation)
-        do {
-            _ = try builder.build(
-                data: data, ids: records.map(\.id), payloads: records.map(\.payload), postingsPath: postingsPath, recordsPath: recordsPath)
-            try io.syncDirectory(path)
-            try next.write(io: io, directory: path)
-        } catch {
-            try? io.remove(postingsPath)
-            try? io.remove(recordsPath)
-            throw error
+        let result = maintenance.withLock { _ in
+            Result { () throws(AeonError) in
+                // Writers wait for the whole bulk load: it supersedes everything they logged.
+                gate.enterExclusive()
+                defer { gate.leaveExclusive() }
+                let snap = try snapshot()
+                let lsn = wal.lastLSN
+                let next = try writeGeneration(
+                    ids: records.map(\.id), data: data, payloads: records.map(\.payload), previous: snap.manifest, checkpointLSN: lsn)
+                let atlas = try Atlas(io: io, directory: path, manifest: next)
+                state.withLock { state in
+                    state.manifest = next
+                    state.atlas = atlas
+                    state.delta = Delta()
+                }
+                try Self.removeStaleFiles(io: io, directory: path, keeping: next.generation)
+                try wal.rotate()
+                try wal.removeSegments(through: lsn)
+            }
         }
-        let atlas = try Atlas(io: io, directory: path, manifest: next)
-        state.withLock { state in
-            state.manifest = next
-            state.atlas = atlas
-        }
-        // Searches that still hold the old snapshot keep its mappings; unlinking is safe.
-        try Self.removeStaleFiles(io: io, directory: path, keeping: next.generation)
+        try result.get()
     }
 
     // MARK: reading
@@ -223,7 +425,7 @@ public final class AeonStore: Sendable {
     /// The `k` records most similar to `query`, best first, with exact scores.
     ///
     /// `k = 0` or an empty store give no results; `k` at or above ``count`` gives every record,
-    /// exactly ranked.
+    /// exactly ranked. Writes not yet checkpointed are searched exactly.
     ///
     /// - Throws: ``AeonError/Code/dimensionMismatch`` / ``AeonError/Code/invalidVector`` for a
     ///   bad query; ``AeonError/Code/corrupt`` when a page it reads fails its checksum.
@@ -231,14 +433,6 @@ public final class AeonStore: Sendable {
         let context = borrowContext()
         defer { returnContext(context) }
         return try search(query, k: k, parameters: parameters, context: context)
-    }
-
-    private func borrowContext() -> SearchContext {
-        contexts.withLock { $0.popLast() } ?? SearchContext()
-    }
-
-    private func returnContext(_ context: SearchContext) {
-        contexts.withLock { pool in if pool.count < 2 * Parallel.coreCount + 2 { pool.append(context) } }
     }
 
     /// ``search(_:k:parameters:)``, also reporting the work it did in `statistics`.
@@ -252,21 +446,53 @@ public final class AeonStore: Sendable {
         return results
     }
 
+    private func borrowContext() -> SearchContext {
+        contexts.withLock { $0.popLast() } ?? SearchContext()
+    }
+
+    private func returnContext(_ context: SearchContext) {
+        contexts.withLock { pool in if pool.count < 2 * Parallel.coreCount + 2 { pool.append(context) } }
+    }
+
     private func search(_ query: [Float], k: Int, parameters: SearchParameters?, context: SearchContext) throws(AeonError)
         -> [SearchResult]
     {
         guard k >= 0 else { throw AeonError(.invalidArgument, "k must be ≥ 0 (got \(k))") }
         let parameters = try (parameters ?? defaultSearch).validated()
         let prepared = try VectorValidation.prepare(query, dimension: dimension, metric: metric, what: "the query")
-        guard let atlas = try snapshot().atlas else { return [] }
-        let kernels = self.kernels
-        let hits = try prepared.withUnsafeBufferPointer { (q) throws(AeonError) in
-            try atlas.search(q, k: k, parameters: parameters, kernels: kernels, context: context)
-        }
+        let snap = try snapshot()
+        context.statistics = SearchStatistics()
+        guard k > 0 else { return [] }
         var results: [SearchResult] = []
-        results.reserveCapacity(hits.count)
-        for hit in hits { results.append(SearchResult(id: try atlas.id(row: hit.row), score: hit.score)) }
-        return results
+        if let atlas = snap.atlas {
+            // Ask for enough more to make up for rows the pending writes hide.
+            let hidden = snap.delta.hiddenBaseCount
+            let wanted = hidden == 0 ? k : (k >= count ? atlas.rowCount : k + min(hidden, 3 * k + 16))
+            let kernels = self.kernels
+            let hits = try prepared.withUnsafeBufferPointer { (q) throws(AeonError) in
+                try atlas.search(q, k: wanted, parameters: parameters, kernels: kernels, context: context)
+            }
+            results.reserveCapacity(hits.count)
+            for hit in hits {
+                let id = try atlas.id(row: hit.row)
+                if hidden > 0, snap.delta.entries[id] != nil { continue }
+                results.append(SearchResult(id: id, score: hit.score))
+            }
+        }
+        if snap.delta.liveCount > 0 {
+            // Pending writes: scored exactly.
+            for entry in snap.delta.entries.values {
+                guard let record = entry.record else { continue }
+                let score = record.vector.withUnsafeBufferPointer { v in
+                    prepared.withUnsafeBufferPointer { q in
+                        metric == .l2 ? -kernels.squaredL2(q, v) : kernels.dot(q, v)
+                    }
+                }
+                results.append(SearchResult(id: record.id, score: score))
+            }
+            results.sort { $0.score > $1.score || ($0.score == $1.score && $0.id < $1.id) }
+        }
+        return Array(results.prefix(k))
     }
 
     /// Searches every query, spread over all cores; results in query order.
@@ -287,7 +513,9 @@ public final class AeonStore: Sendable {
 
     /// The record with `id`, or `nil`. For cosine stores the vector comes back normalised.
     public func get(id: UInt64) throws(AeonError) -> Record? {
-        guard let atlas = try snapshot().atlas, let row = try atlas.row(id: id) else { return nil }
+        let snap = try snapshot()
+        if let entry = snap.delta.entries[id] { return entry.record }
+        guard let atlas = snap.atlas, let row = try atlas.row(id: id) else { return nil }
         let vector = Array(UnsafeBufferPointer(start: try atlas.vector(row: row), count: dimension))
         return Record(id: id, vector: vector, payload: try atlas.payload(row: row))
     }
@@ -302,27 +530,37 @@ public final class AeonStore: Sendable {
     /// Facts about the current index.
     public var statistics: StoreStatistics {
         get throws(AeonError) {
-            let (manifest, atlas) = try snapshot()
+            let snap = try snapshot()
             return StoreStatistics(
-                generation: manifest.generation, records: Int(manifest.recordCount), postings: atlas?.postingCount ?? 0,
-                postingEntries: atlas?.postingsHeader.entryCount ?? 0,
-                indexBytes: (atlas?.postings.region.count ?? 0) + (atlas?.records.region.count ?? 0))
+                generation: snap.manifest.generation, records: count, postings: snap.atlas?.postingCount ?? 0,
+                postingEntries: snap.atlas?.postingsHeader.entryCount ?? 0,
+                indexBytes: (snap.atlas?.postings.region.count ?? 0) + (snap.atlas?.records.region.count ?? 0),
+                indexedRecords: snap.atlas?.rowCount ?? 0, pendingWrites: snap.delta.entries.count,
+                checkpointLSN: snap.manifest.checkpointLSN, lastLSN: wal?.lastLSN ?? max(snap.delta.lastLSN, snap.manifest.checkpointLSN))
         }
     }
 }
 
-/// Facts about a store's current index.
+/// Facts about a store.
 public struct StoreStatistics: Sendable, Hashable {
     /// The index generation (0: never built).
     public var generation: UInt64
-    /// Records stored.
+    /// Records stored, pending writes included.
     public var records: Int
     /// Postings (clusters).
     public var postings: Int
-    /// Entries over all postings: records plus their boundary replicas.
+    /// Entries over all postings: indexed records plus their boundary replicas.
     public var postingEntries: Int
     /// Bytes of the index files on disk.
     public var indexBytes: Int
-    /// Average number of postings a record is stored in.
-    public var replicationFactor: Double { records == 0 ? 0 : Double(postingEntries) / Double(records) }
+    /// Records in the index generation (checkpointed).
+    public var indexedRecords: Int
+    /// Ids written since the checkpoint (in the log and in memory).
+    public var pendingWrites: Int
+    /// The last log record the index includes.
+    public var checkpointLSN: UInt64
+    /// The last log record written.
+    public var lastLSN: UInt64
+    /// Average number of postings an indexed record is stored in.
+    public var replicationFactor: Double { indexedRecords == 0 ? 0 : Double(postingEntries) / Double(indexedRecords) }
 }

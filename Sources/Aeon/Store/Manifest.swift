@@ -1,12 +1,12 @@
-/// The store's root of truth: which index generation is current, and the store's fixed
-/// parameters. 48 bytes, replaced atomically (write `MANIFEST.tmp`, fsync, rename over
+/// The store's root of truth: which index generation is current, the WAL position it covers,
+/// and the store's fixed parameters. 56 bytes, replaced atomically (write `MANIFEST.tmp`, fsync, rename over
 /// `MANIFEST`, fsync the directory), so a crash leaves either the old or the new one.
 /// Byte layout in docs/FORMAT.md.
 struct Manifest: Equatable, Sendable {
     static let fileName = "MANIFEST"
     static let magic = Array("AEONMNFT".utf8)
     static let version: UInt32 = 1
-    static let size = 48
+    static let size = 56
 
     var dimension: Int
     var metric: Metric
@@ -14,6 +14,8 @@ struct Manifest: Equatable, Sendable {
     var generation: UInt64
     /// Records in the current generation.
     var recordCount: UInt64
+    /// The last WAL record the current generation includes; replay starts after it.
+    var checkpointLSN: UInt64 = 0
 
     func encoded() -> [UInt8] {
         var w = BinaryWriter(capacity: Self.size)
@@ -25,6 +27,7 @@ struct Manifest: Equatable, Sendable {
         w.pad(to: 24)
         w.append(generation)
         w.append(recordCount)
+        w.append(checkpointLSN)
         w.pad(to: Self.size - 4)
         w.append(CRC32C.checksum(w.bytes))
         return w.bytes
@@ -58,7 +61,8 @@ struct Manifest: Equatable, Sendable {
                 try r.skip(to: 24)
                 let generation = try r.read(UInt64.self)
                 let count = try r.read(UInt64.self)
-                return Manifest(dimension: dimension, metric: metric, generation: generation, recordCount: count)
+                let checkpoint = try r.read(UInt64.self)
+                return Manifest(dimension: dimension, metric: metric, generation: generation, recordCount: count, checkpointLSN: checkpoint)
             }
         }
         return try result.get()

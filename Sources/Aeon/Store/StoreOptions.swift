@@ -18,12 +18,21 @@ public struct StoreOptions: Sendable {
     public var simdLevel: SIMDLevel?
     /// The file layer (the real one unless a test injects faults).
     public var io: any FileIO
+    /// How safe a write is when `upsert`/`delete` return, unless the call says otherwise.
+    public var durability: Durability
+    /// How the WAL treats damage found on open (``WALRecoveryMode/salvage`` to skip it).
+    public var recovery: WALRecoveryMode
+    /// A write that leaves this many pending writes in memory checkpoints the store (0: never
+    /// automatically). Pending writes are searched exactly, by brute force, until a checkpoint
+    /// folds them into the index.
+    public var checkpointThreshold: Int
 
     /// Options; every field has a default except `dimension`, which creation needs.
     public init(
         dimension: Int? = nil, metric: Metric? = nil, readOnly: Bool = false, createIfMissing: Bool = true,
         build: BuildParameters = .default, search: SearchParameters = .default, simdLevel: SIMDLevel? = nil,
-        io: any FileIO = SystemFileIO()
+        io: any FileIO = SystemFileIO(), durability: Durability = .synchronous, recovery: WALRecoveryMode = .strict,
+        checkpointThreshold: Int = 8192
     ) {
         self.dimension = dimension
         self.metric = metric
@@ -33,5 +42,8 @@ public struct StoreOptions: Sendable {
         self.search = search
         self.simdLevel = simdLevel
         self.io = io
+        self.durability = durability
+        self.recovery = recovery
+        self.checkpointThreshold = checkpointThreshold
     }
 }

@@ -25,6 +25,8 @@ struct WALRecovery {
     let io: any FileIO
     let directory: String
     let mode: WALRecoveryMode
+    /// Replay only: cut nothing, remove nothing (for read-only opens).
+    var readOnly = false
 
     struct Outcome {
         var report: WALRecoveryReport
@@ -45,7 +47,7 @@ struct WALRecovery {
         segments: while index < names.count {
             let (sequence, name) = names[index]
             let path = directory + "/" + name
-            let file = try StorageFile(io: io, path: path, access: .readWrite)
+            let file = try StorageFile(io: io, path: path, access: readOnly ? .readOnly : .readWrite)
             let size = Int(try file.size)
             let storage = UnsafeMutableRawBufferPointer.allocate(byteCount: max(size, 1), alignment: 8)
             defer { storage.deallocate() }
@@ -57,7 +59,7 @@ struct WALRecovery {
                 if isLast && (bytes.allSatisfy({ $0 == 0 }) || bytes.count < WALFormat.segmentHeaderSize) {
                     // Created, but its header never reached the disk: nothing was acknowledged in it.
                     try file.close()
-                    try io.remove(path)
+                    if !readOnly { try io.remove(path) }
                     report.truncatedBytes += bytes.count
                     break segments
                 }
@@ -159,17 +161,21 @@ struct WALRecovery {
             }
             if end < bytes.count {
                 report.truncatedBytes += bytes.count - end
-                try file.resize(to: UInt64(end))
-                try file.sync(metadata: true)
+                if !readOnly {
+                    try file.resize(to: UInt64(end))
+                    try file.sync(metadata: true)
+                }
             }
             try file.close()
             tailLength = end
             if stop {
                 // Anything after a torn tail was never durable: later segments hold no valid data.
-                for (_, later) in names[(index + 1)...] {
-                    try io.remove(directory + "/" + later)
+                if !readOnly {
+                    for (_, later) in names[(index + 1)...] {
+                        try io.remove(directory + "/" + later)
+                    }
+                    try io.syncDirectory(directory)
                 }
-                try io.syncDirectory(directory)
                 break segments
             }
             index += 1

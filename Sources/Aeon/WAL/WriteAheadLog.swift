@@ -80,6 +80,18 @@ public final class WriteAheadLog: @unchecked Sendable {
 
     deinit { try? file?.close() }
 
+    /// Replays the log in `directory` without opening it for writing: nothing is cut or removed
+    /// (a read-only view of what a writer would recover). A missing directory replays nothing.
+    public static func replay(
+        io: any FileIO = SystemFileIO(), directory: String, checkpoint: UInt64, mode: WALRecoveryMode = .strict,
+        _ replay: (UInt64, [UInt8]) throws(AeonError) -> Void
+    ) throws(AeonError) -> WALRecoveryReport {
+        guard io.exists(directory).isDirectory else {
+            return WALRecoveryReport(nextLSN: checkpoint + 1, replayed: 0, truncatedBytes: 0, skipped: [])
+        }
+        return try WALRecovery(io: io, directory: directory, mode: mode, readOnly: true).run(afterLSN: checkpoint, replay: replay).report
+    }
+
     /// The LSN of the last record appended (0 before any).
     public var lastLSN: UInt64 { lock.withLock { nextLSN - 1 } }
 

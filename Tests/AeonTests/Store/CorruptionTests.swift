@@ -78,7 +78,7 @@ struct CorruptionTests {
         let (dir, path, names) = try makeStore()
         _ = dir
         let manifest = path + "/MANIFEST"
-        for offset in [0, 9, 17, 25, 33, 44] {
+        for offset in [0, 9, 17, 25, 33, 41, 52] {
             let original = FileBytes.read(manifest)
             FileBytes.flip(manifest, at: offset)
             #expect(readEverything(path) == .corrupt, "manifest byte \(offset)")

@@ -1,0 +1,41 @@
+/// Lets many writers through at once, or one exclusive holder (a checkpoint taking its
+/// snapshot, or swapping in a new index), never both: a readers–writer lock whose "readers" are
+/// the store's writers. Searches never touch it.
+final class WriteGate: @unchecked Sendable {
+    private let lock = ConditionLock()
+    // Guarded by `lock`.
+    private var shared = 0
+    private var exclusive = false
+    private var exclusiveWaiting = 0
+
+    func enterShared() {
+        lock.lock()
+        // An exclusive waiter goes first, so a stream of writers cannot starve a checkpoint.
+        while exclusive || exclusiveWaiting > 0 { lock.wait() }
+        shared += 1
+        lock.unlock()
+    }
+
+    func leaveShared() {
+        lock.lock()
+        shared -= 1
+        lock.broadcast()
+        lock.unlock()
+    }
+
+    func enterExclusive() {
+        lock.lock()
+        exclusiveWaiting += 1
+        while exclusive || shared > 0 { lock.wait() }
+        exclusiveWaiting -= 1
+        exclusive = true
+        lock.unlock()
+    }
+
+    func leaveExclusive() {
+        lock.lock()
+        exclusive = false
+        lock.broadcast()
+        lock.unlock()
+    }
+}
