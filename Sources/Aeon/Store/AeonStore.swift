@@ -224,9 +224,19 @@ public final class AeonStore: Sendable {
         return wal
     }
 
+    /// Inserts a record, or replaces the one with its id, with the store's durability.
+    public func upsert(_ record: Record) throws(AeonError) {
+        try upsert([record], durability: defaultDurability)
+    }
+
     /// Inserts a record, or replaces the one with its id.
-    public func upsert(_ record: Record, durability: Durability? = nil) throws(AeonError) {
+    public func upsert(_ record: Record, durability: Durability) throws(AeonError) {
         try upsert([record], durability: durability)
+    }
+
+    /// Inserts or replaces records with the store's durability .
+    public func upsert(_ records: [Record]) throws(AeonError) {
+        try upsert(records, durability: defaultDurability)
     }
 
     /// Inserts or replaces records, as one group commit: either call fails before any is
@@ -234,7 +244,7 @@ public final class AeonStore: Sendable {
     ///
     /// - Throws: ``AeonError/Code/dimensionMismatch`` / ``AeonError/Code/invalidVector`` for a bad
     ///   vector (naming the record; nothing is written); I/O errors from the log (nothing applied).
-    public func upsert(_ records: [Record], durability: Durability? = nil) throws(AeonError) {
+    public func upsert(_ records: [Record], durability: Durability) throws(AeonError) {
         let wal = try writable()
         guard !records.isEmpty else { return }
         var log: [LogRecord] = []
@@ -246,12 +256,18 @@ public final class AeonStore: Sendable {
             let vector = try VectorValidation.prepare(record.vector, dimension: dimension, metric: metric, what: "record \(record.id)")
             log.append(.upsert(id: record.id, vector: vector, payload: record.payload))
         }
-        try write(log, wal: wal, durability: durability ?? defaultDurability)
+        try write(log, wal: wal, durability: durability)
+    }
+
+    /// Deletes the record with `id`, with the store's durability (a no-op, still logged, when
+    /// there is none).
+    public func delete(id: UInt64) throws(AeonError) {
+        try delete(id: id, durability: defaultDurability)
     }
 
     /// Deletes the record with `id` (a no-op, still logged, when there is none).
-    public func delete(id: UInt64, durability: Durability? = nil) throws(AeonError) {
-        try write([.delete(id: id)], wal: try writable(), durability: durability ?? defaultDurability)
+    public func delete(id: UInt64, durability: Durability) throws(AeonError) {
+        try write([.delete(id: id)], wal: try writable(), durability: durability)
     }
 
     private func write(_ records: [LogRecord], wal: WriteAheadLog, durability: Durability) throws(AeonError) {
