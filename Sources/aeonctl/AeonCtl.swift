@@ -13,7 +13,7 @@ struct AeonCtl: ParsableCommand {
 
             Environment: AEON_SIMD=scalar|avx2|avxvnni|avx512vnni|neon|neondotprod forces a SIMD level.
             """,
-        subcommands: [DemoCommand.self, ImportCommand.self, SIMDCommand.self, BenchCommand.self]
+        subcommands: [DemoCommand.self, ImportCommand.self, SIMDCommand.self, BenchCommand.self, CrashTestCommand.self]
     )
 
     /// Parses and runs the command, mapping ArgumentParser's usage failures (EX_USAGE, 64)

@@ -1,0 +1,225 @@
+import Aeon
+import ArgumentParser
+import Foundation
+
+/// `aeonctl crashtest`: kills a writing child process at random moments and checks that every
+/// acknowledged write survived.
+struct CrashTestCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "crashtest",
+        abstract: "SIGKILL a writing child process at random moments; check every acknowledged write survived.",
+        discussion: """
+            Each iteration starts this binary as a child that opens the store (synchronous \
+            durability) and performs a seeded stream of upserts with payloads, deletes and \
+            checkpoints, reporting each operation to the parent before it starts and once it is \
+            acknowledged. The parent kills it with SIGKILL after a random delay, reopens the store \
+            and checks: every acknowledged write present with its exact vector and payload, no \
+            deleted id back, the operation in flight either applied or not, every index page's \
+            checksum, and that searching for each record's vector finds it. The last line is
+
+              crash iterations: N, acknowledged writes checked: M, lost: L, corrupt opens: C
+
+            and the exit status is non-zero on any loss, corruption or failed check.
+
+            Examples:
+              aeonctl crashtest --iterations 30
+              aeonctl crashtest --iterations 1000 --seed 7 --dir /tmp/crash
+            """
+    )
+
+    @Option(name: .long, help: "Kill-and-recover iterations.")
+    var iterations = 30
+
+    @Option(name: .long, help: "Seed of the operation stream and of the kill times.")
+    var seed: UInt64 = 1
+
+    @Option(name: .long, help: "The store directory (default: a new temporary directory, removed afterwards).")
+    var dir: String?
+
+    @Option(name: .long, help: "Longest time a child runs before it is killed, in milliseconds.")
+    var maxRunMs = 400
+
+    @Flag(name: .long, help: .hidden)
+    var child = false
+
+    @Option(name: .long, help: .hidden)
+    var start: Int = 0
+
+    func run() throws {
+        if child {
+            try runChild()
+        } else {
+            try runParent()
+        }
+    }
+
+    // MARK: the child
+
+    private func runChild() throws {
+        guard let dir else { throw ValidationError("--child needs --dir") }
+        let store = try reportingErrors {
+            try AeonStore.open(
+                at: dir,
+                options: StoreOptions(
+                    dimension: CrashOperation.dimension, metric: .l2, build: BuildParameters(postingSizeLimit: 16),
+                    durability: .synchronous, checkpointThreshold: 0))
+        }
+        for k in start..<(start + 1_000_000) {
+            report("T \(k)")
+            switch CrashOperation(seed: seed, index: k) {
+            case .upsert(let record): try reportingErrors { try store.upsert(record) }
+            case .delete(let id): try reportingErrors { try store.delete(id: id) }
+            case .checkpoint: try reportingErrors { try store.checkpoint() }
+            }
+            report("A \(k)")
+        }
+    }
+
+    /// One unbuffered line on stdout: it must reach the parent before the next operation starts.
+    private func report(_ line: String) {
+        var text = line + "\n"
+        text.withUTF8 { bytes in
+            var rest = UnsafeRawBufferPointer(bytes)
+            while !rest.isEmpty {
+                let n = Foundation.write(STDOUT_FILENO, rest.baseAddress, rest.count)
+                if n <= 0 { return }
+                rest = UnsafeRawBufferPointer(rebasing: rest[n...])
+            }
+        }
+    }
+
+    // MARK: the parent
+
+    private func runParent() throws {
+        let directory = dir ?? NSTemporaryDirectory() + "aeon-crashtest-\(getpid())"
+        defer { if dir == nil { try? FileManager.default.removeItem(atPath: directory) } }
+        let executable = Bundle.main.executablePath ?? CommandLine.arguments[0]
+        var model: [UInt64: Record] = [:]
+        var next = 0
+        var checked = 0, lost = 0, corrupt = 0, failedChecks = 0
+        var random = CrashRandom(seed: seed &* 0x9E37_79B9_7F4A_7C15 &+ 1)
+
+        for iteration in 0..<iterations {
+            // 1. Run a child and kill it at a random moment.
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: executable)
+            process.arguments = ["crashtest", "--child", "--dir", directory, "--seed", "\(seed)", "--start", "\(next)"]
+            let pipe = Pipe()
+            process.standardOutput = pipe
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            let delay = 20 + Int(random.next() % UInt64(max(1, maxRunMs - 20)))
+            usleep(UInt32(delay) * 1000)
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            var tried = -1, acknowledged = -1
+            for line in output.split(separator: "\n") {
+                let parts = line.split(separator: " ")
+                guard parts.count == 2, let k = Int(parts[1]) else { continue }
+                if parts[0] == "T" { tried = max(tried, k) } else if parts[0] == "A" { acknowledged = max(acknowledged, k) }
+            }
+
+            // 2. What must now be true: every acknowledged operation applied.
+            if acknowledged >= next {
+                for k in next...acknowledged { apply(CrashOperation(seed: seed, index: k), to: &model) }
+                checked += acknowledged - next + 1
+            }
+            let inFlight = tried > acknowledged ? CrashOperation(seed: seed, index: tried) : nil
+
+            // 3. Reopen as an application restarting would, and check.
+            let store: AeonStore
+            do {
+                store = try AeonStore.open(at: directory, options: StoreOptions(dimension: CrashOperation.dimension, metric: .l2))
+            } catch {
+                if error.code == .corrupt { corrupt += 1 }
+                printError("iteration \(iteration): reopening failed: \(error)")
+                break
+            }
+            if let inFlight {
+                // Either outcome is correct for the operation that was not acknowledged.
+                var applied = model
+                apply(inFlight, to: &applied)
+                if case .upsert(let record) = inFlight, (try? store.get(id: record.id)) == record { model = applied }
+                if case .delete(let id) = inFlight, model[id] != nil, (try? store.get(id: id)) == nil { model = applied }
+            }
+            var problems: [String] = []
+            for id in 0..<UInt64(CrashOperation.idSpace) {
+                let actual: Record?
+                do { actual = try store.get(id: id) } catch {
+                    problems.append("get(\(id)) threw \(error)")
+                    if error.code == .corrupt { corrupt += 1 }
+                    continue
+                }
+                if actual != model[id] {
+                    lost += 1
+                    problems.append("id \(id): expected \(model[id] == nil ? "absent" : "present"), found \(actual == nil ? "absent" : "other data")")
+                }
+            }
+            if store.count != model.count { problems.append("count \(store.count), expected \(model.count)") }
+            if let damaged = try? store.verify(), !damaged.isEmpty { problems.append("verify: \(damaged[0])"); corrupt += 1 }
+            let exhaustive = SearchParameters(nprobe: 1_000_000, epsilon: .infinity)
+            for record in model.values.prefix(8) {
+                if (try? store.search(record.vector, k: 1, parameters: exhaustive))?.first?.id != record.id {
+                    problems.append("search for id \(record.id)'s vector did not find it first")
+                }
+            }
+            try? store.close()
+            if !problems.isEmpty {
+                failedChecks += 1
+                printError("iteration \(iteration) (ops \(next)…\(tried)): " + problems.prefix(5).joined(separator: "; "))
+            }
+            next = max(next, tried + 1)
+        }
+        print("crash iterations: \(iterations), acknowledged writes checked: \(checked), lost: \(lost), corrupt opens: \(corrupt)")
+        if lost > 0 || corrupt > 0 || failedChecks > 0 { throw ExitCode(ExitStatus.corrupt) }
+    }
+
+    private func apply(_ operation: CrashOperation, to model: inout [UInt64: Record]) {
+        switch operation {
+        case .upsert(let record): model[record.id] = record
+        case .delete(let id): model[id] = nil
+        case .checkpoint: break
+        }
+    }
+}
+
+/// The crash test's operation stream: operation k depends only on the seed and k, so the parent
+/// knows every vector and payload the child wrote without being told.
+enum CrashOperation {
+    case upsert(Record)
+    case delete(UInt64)
+    case checkpoint
+
+    static let dimension = 16
+    static let idSpace = 300
+
+    init(seed: UInt64, index: Int) {
+        var random = CrashRandom(seed: seed ^ (UInt64(index) &* 0xD1B5_4A32_D192_ED03))
+        let roll = random.next() % 100
+        let id = random.next() % UInt64(Self.idSpace)
+        if roll < 3 {
+            self = .checkpoint
+        } else if roll < 25 {
+            self = .delete(id)
+        } else {
+            let vector = (0..<Self.dimension).map { _ in Float(Int64(random.next() % 2_000_001) - 1_000_000) / 1_000_000 }
+            let length = Int(random.next() % 3000)
+            let payload: [UInt8]? = roll % 7 == 0 ? nil : (0..<length).map { _ in UInt8(truncatingIfNeeded: random.next()) }
+            self = .upsert(Record(id: id, vector: vector, payload: payload))
+        }
+    }
+}
+
+/// SplitMix64 for the crash test's choices.
+struct CrashRandom {
+    private var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
