@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The README's test command, and what CI runs: set up, build with no warnings in our code,
-# run the Swift test suite, the C kernel self-test natively and, on x86-64 Linux, the arm64
-# (NEON / dot product) kernels under qemu.
+# run the Swift test suite, the crash test (30 SIGKILLs of a writing process), the C kernel
+# self-test natively and, on x86-64 Linux, the arm64 (NEON / dot product) kernels under qemu.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tools/bootstrap.sh
@@ -18,6 +18,9 @@ fi
 swift test --skip-build 2>&1 | tee "$log"
 # Swift Testing's summary, e.g. "✔ Test run with 28 tests in 7 suites passed after 12.3 seconds."
 swift_tests=$(grep -Eo 'Test run with [0-9]+ tests?' "$log" | grep -Eo '[0-9]+' | tail -1)
+
+echo "== crash test: SIGKILL a writing process 30 times (seed 20261121)"
+.build/debug/aeonctl crashtest --iterations 30 --seed 20261121
 
 echo "== C kernel self-test (native)"
 cc_out=$(mktemp -d)
