@@ -8,6 +8,7 @@
 //   CLZ4               the system liblz4 (pkg-config `liblz4`).
 //   Aeon               the engine (Swift 6, strict concurrency).
 //   CAeonBenchSupport  C: machine reference measurements for benchmarks (streaming read).
+//   CSQLite            the system SQLite, the peer of the ingest benchmark (benchmarks only).
 //   AeonBenchmarks     the benchmark suite that `aeonctl bench` runs; never linked into `Aeon`.
 //   aeonctl            the command-line tool.
 import PackageDescription
@@ -43,9 +44,15 @@ let package = Package(
             name: "CAeonBenchSupport",
             path: "Benchmarks/CAeonBenchSupport"
         ),
+        .systemLibrary(
+            name: "CSQLite",
+            path: "Benchmarks/CSQLite",
+            pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"]), .brew(["sqlite"])]
+        ),
         .target(
             name: "AeonBenchmarks",
-            dependencies: ["Aeon", "CAeonBenchSupport"],
+            dependencies: ["Aeon", "CAeonBenchSupport", "CSQLite"],
             path: "Benchmarks/AeonBenchmarks"
         ),
         .executableTarget(

@@ -97,3 +97,31 @@ struct AeonCtlDemoTests {
         #expect(text.stdout.contains("recall@10"))
     }
 }
+
+/// The write-path commands.
+@Suite("aeonctl write path")
+struct AeonCtlWritePathTests {
+    let cli = AeonCtlProcessTests()
+
+    @Test("crashtest kills writers and reports its counts on the last line")
+    func crashtest() throws {
+        let outcome = try cli.run(["crashtest", "--iterations", "3", "--seed", "9"])
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        let last = try #require(outcome.stdout.split(separator: "\n").last.map(String.init))
+        #expect(last.hasPrefix("crash iterations: 3, acknowledged writes checked: "))
+        #expect(last.hasSuffix("lost: 0, corrupt opens: 0"))
+    }
+
+    @Test("bench ingest --json prints the documented keys")
+    func ingestJSON() throws {
+        let outcome = try cli.run(["bench", "ingest", "--vectors", "2000", "--commits", "100", "--json"])
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(outcome.stdout.utf8)) as? [String: Any])
+        let vectors = try #require(object["vectors_per_s"] as? [String: Double])
+        #expect(Set(vectors.keys) == ["wal_off", "none", "batched", "synchronous"])
+        #expect(vectors.values.allSatisfy { $0 > 0 })
+        let commits = try #require(object["commits_per_s"] as? [String: Double])
+        #expect(Set(commits.keys) == ["aeon_1", "aeon_8", "sqlite_1", "sqlite_8"])
+        #expect(commits.values.allSatisfy { $0 > 0 })
+    }
+}

@@ -13,6 +13,15 @@ struct BinaryWriter {
 
     mutating func append(_ value: Float) { append(value.bitPattern) }
 
+    /// Appends floats in little-endian order: one copy on little-endian hosts.
+    mutating func append(floats: [Float]) {
+        #if _endian(little)
+        floats.withUnsafeBytes { bytes.append(contentsOf: $0) }
+        #else
+        for x in floats { append(x) }
+        #endif
+    }
+
     mutating func append(_ raw: some Sequence<UInt8>) { bytes.append(contentsOf: raw) }
 
     /// Appends zero bytes up to `length` (precondition: not already past it).

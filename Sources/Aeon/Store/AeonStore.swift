@@ -33,8 +33,10 @@ public final class AeonStore: Sendable {
     let buildParameters: BuildParameters
     let defaultDurability: Durability
     let checkpointThreshold: Int
-    /// The write-ahead log (nil when read-only).
+    /// The write-ahead log (nil when read-only, or disabled for a benchmark).
     let wal: WriteAheadLog?
+    /// LSNs for writes when the log is disabled (benchmarks only).
+    private let unloggedLSN: Mutex<UInt64>?
     /// What replaying the log found on open.
     public let recovery: WALRecoveryReport
     private let state: Mutex<State>
@@ -71,6 +73,7 @@ public final class AeonStore: Sendable {
         self.defaultDurability = options.durability
         self.checkpointThreshold = options.checkpointThreshold
         self.wal = wal
+        self.unloggedLSN = wal == nil && !options.readOnly ? Mutex(max(manifest.checkpointLSN, delta.lastLSN)) : nil
         self.recovery = recovery
         self.state = Mutex(State(manifest: manifest, atlas: atlas, delta: delta, lock: lock))
     }
@@ -151,7 +154,7 @@ public final class AeonStore: Sendable {
         }
         let wal: WriteAheadLog?
         let report: WALRecoveryReport
-        if options.readOnly {
+        if options.readOnly || options.writeAheadLogDisabled {
             wal = nil
             report = try WriteAheadLog.replay(io: io, directory: walPath, checkpoint: manifest.checkpointLSN, mode: options.recovery, apply)
         } else {
@@ -219,8 +222,8 @@ public final class AeonStore: Sendable {
 
     // MARK: writing
 
-    private func writable() throws(AeonError) -> WriteAheadLog {
-        guard let wal, !isReadOnly else { throw AeonError(.invalidArgument, "the store is open read-only", path: path) }
+    private func writable() throws(AeonError) -> WriteAheadLog? {
+        guard !isReadOnly else { throw AeonError(.invalidArgument, "the store is open read-only", path: path) }
         return wal
     }
 
@@ -270,12 +273,20 @@ public final class AeonStore: Sendable {
         try write([.delete(id: id)], wal: try writable(), durability: durability)
     }
 
-    private func write(_ records: [LogRecord], wal: WriteAheadLog, durability: Durability) throws(AeonError) {
+    private func write(_ records: [LogRecord], wal: WriteAheadLog?, durability: Durability) throws(AeonError) {
         gate.enterShared()
         var pending = 0
         do {
             defer { gate.leaveShared() }
-            let lsns = try wal.append(batch: records.map { $0.encoded() }, durability: durability)
+            let lsns: ClosedRange<UInt64>
+            if let wal {
+                lsns = try wal.append(batch: records.map { $0.encoded() }, durability: durability)
+            } else {
+                lsns = unloggedLSN!.withLock { last in
+                    defer { last += UInt64(records.count) }
+                    return (last + 1)...(last + UInt64(records.count))
+                }
+            }
             let atlas = try snapshot().atlas
             var inBase: [Bool] = []
             for record in records { inBase.append(try atlas?.row(id: record.id) != nil) }
@@ -300,7 +311,10 @@ public final class AeonStore: Sendable {
             Result { () throws(AeonError) in
                 // 1. A consistent snapshot: every logged write applied, none in flight.
                 gate.enterExclusive()
-                let taken = Result { () throws(AeonError) -> (Snapshot, UInt64) in (try snapshot(), wal.lastLSN) }
+                let taken = Result { () throws(AeonError) -> (Snapshot, UInt64) in
+                    let snap = try snapshot()
+                    return (snap, wal?.lastLSN ?? snap.delta.lastLSN)
+                }
                 gate.leaveExclusive()
                 let (snap, lsn) = try taken.get()
                 guard !snap.delta.isEmpty || snap.manifest.checkpointLSN < lsn else { return }
@@ -326,8 +340,8 @@ public final class AeonStore: Sendable {
                 gate.leaveExclusive()
                 try installed.get()
                 try Self.removeStaleFiles(io: io, directory: path, keeping: next.generation)
-                try wal.rotate()
-                try wal.removeSegments(through: lsn)
+                try wal?.rotate()
+                try wal?.removeSegments(through: lsn)
             }
         }
         try result.get()
@@ -419,7 +433,7 @@ public final class AeonStore: Sendable {
                 gate.enterExclusive()
                 defer { gate.leaveExclusive() }
                 let snap = try snapshot()
-                let lsn = wal.lastLSN
+                let lsn = wal?.lastLSN ?? snap.delta.lastLSN
                 let next = try writeGeneration(
                     ids: records.map(\.id), data: data, payloads: records.map(\.payload), previous: snap.manifest, checkpointLSN: lsn)
                 let atlas = try Atlas(io: io, directory: path, manifest: next)
@@ -429,8 +443,8 @@ public final class AeonStore: Sendable {
                     state.delta = Delta()
                 }
                 try Self.removeStaleFiles(io: io, directory: path, keeping: next.generation)
-                try wal.rotate()
-                try wal.removeSegments(through: lsn)
+                try wal?.rotate()
+                try wal?.removeSegments(through: lsn)
             }
         }
         try result.get()

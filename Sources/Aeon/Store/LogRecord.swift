@@ -19,7 +19,7 @@ enum LogRecord: Equatable {
             w.append(UInt8(1))
             w.append(id)
             w.append(UInt32(vector.count))
-            for x in vector { w.append(x) }
+            w.append(floats: vector)
             w.append(UInt8(payload == nil ? 0 : 1))
             w.append(UInt32(payload?.count ?? 0))
             if let payload { w.append(payload) }
@@ -46,7 +46,12 @@ enum LogRecord: Equatable {
                         throw AeonError(.corrupt, "WAL record \(lsn) holds a \(count)-d vector; the store is \(dimension)-d", path: path)
                     }
                     let floats = try r.readBytes(count * 4)
-                    let vector = (0..<count).map { Float(bitPattern: UInt32(littleEndian: floats.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self))) }
+                    let vector = [Float](unsafeUninitializedCapacity: count) { out, initialized in
+                        for i in 0..<count {
+                            out[i] = Float(bitPattern: UInt32(littleEndian: floats.loadUnaligned(fromByteOffset: i * 4, as: UInt32.self)))
+                        }
+                        initialized = count
+                    }
                     let hasPayload = try r.read(UInt8.self) != 0
                     let length = Int(try r.read(UInt32.self))
                     let payload = try r.readBytes(length)

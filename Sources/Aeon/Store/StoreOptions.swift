@@ -26,6 +26,9 @@ public struct StoreOptions: Sendable {
     /// automatically). Pending writes are searched exactly, by brute force, until a checkpoint
     /// folds them into the index.
     public var checkpointThreshold: Int
+    /// Benchmarks only: apply writes without logging them (a crash loses everything since the
+    /// last checkpoint). Measures what the log costs; never for data anyone wants back.
+    @_spi(Benchmarks) public var writeAheadLogDisabled = false
 
     /// Options; every field has a default except `dimension`, which creation needs.
     public init(

@@ -1,0 +1,196 @@
+@_spi(Benchmarks) import Aeon
+import CSQLite
+import Dispatch
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `aeonctl bench ingest`: write throughput in each durability mode, and synchronous commits
+/// per second with 1 and 8 writers, side by side with SQLite (WAL journal, synchronous=FULL)
+/// inserting rows of the same size into a database on the same disk.
+public struct IngestBenchmark: Sendable {
+    public var directory: String
+    public var dimension: Int
+    public var payloadBytes: Int
+    /// Vectors per mode for batches of 1000.
+    public var vectors: Int
+    /// Commits per writer-count measurement (batches of 1).
+    public var commits: Int
+
+    public init(directory: String, dimension: Int = 384, payloadBytes: Int = 100, vectors: Int = 50_000, commits: Int = 3000) {
+        self.directory = directory
+        self.dimension = dimension
+        self.payloadBytes = payloadBytes
+        self.vectors = vectors
+        self.commits = commits
+    }
+
+    public struct Report: Sendable, Codable {
+        /// Vectors per second in batches of 1000, keyed `wal_off`, `none`, `batched`, `synchronous`.
+        public var vectorsPerS: [String: Double]
+        /// Vectors per second in batches of 1, keyed the same way.
+        public var vectorsPerSBatch1: [String: Double]
+        /// Synchronous single-row commits per second: `aeon_1`, `aeon_8`, `sqlite_1`, `sqlite_8`.
+        public var commitsPerS: [String: Double]
+        public var dimension: Int
+        public var payloadBytes: Int
+        public var sqliteVersion: String
+
+        enum CodingKeys: String, CodingKey {
+            case vectorsPerS = "vectors_per_s", vectorsPerSBatch1 = "vectors_per_s_batch1", commitsPerS = "commits_per_s"
+            case dimension, payloadBytes = "payload_bytes", sqliteVersion = "sqlite_version"
+        }
+    }
+
+    private static let modes: [(String, Durability?)] = [
+        ("wal_off", nil), ("none", Durability.none), ("batched", .batched(milliseconds: 10)), ("synchronous", .synchronous),
+    ]
+
+    public func run(progress: (String) -> Void = { _ in }) throws(AeonError) -> Report {
+        var random = BenchmarkRandom(seed: 5)
+        let records = (0..<max(vectors, commits * 2)).map { i in
+            Record(
+                id: UInt64(i), vector: (0..<dimension).map { _ in random.unitFloat() },
+                payload: (0..<payloadBytes).map { _ in UInt8(truncatingIfNeeded: random.next()) })
+        }
+        var batched: [String: Double] = [:], single: [String: Double] = [:]
+        for (name, durability) in Self.modes {
+            progress("ingest, \(name), batches of 1000")
+            batched[name] = try ingest(records.prefix(vectors), batch: 1000, durability: durability, name: name)
+            progress("ingest, \(name), batches of 1")
+            let count = durability == .synchronous ? commits : min(vectors, commits * 4)
+            single[name] = try ingest(records.prefix(count), batch: 1, durability: durability, name: name + "-1")
+        }
+        var commitsPerS: [String: Double] = [:]
+        for writers in [1, 8] {
+            progress("synchronous commits, \(writers) writer(s): Aeon")
+            commitsPerS["aeon_\(writers)"] = try aeonCommits(Array(records.prefix(commits)), writers: writers)
+            progress("synchronous commits, \(writers) writer(s): SQLite")
+            commitsPerS["sqlite_\(writers)"] = try sqliteCommits(Array(records.prefix(commits)), writers: writers)
+        }
+        return Report(
+            vectorsPerS: batched, vectorsPerSBatch1: single, commitsPerS: commitsPerS, dimension: dimension, payloadBytes: payloadBytes,
+            sqliteVersion: String(cString: sqlite3_libversion()))
+    }
+
+    private func freshStore(_ name: String, logged: Bool) throws(AeonError) -> AeonStore {
+        let path = directory + "/" + name
+        removeTree(path)
+        var options = StoreOptions(dimension: dimension, metric: .l2, checkpointThreshold: 0)
+        options.writeAheadLogDisabled = !logged
+        return try AeonStore.open(at: path, options: options)
+    }
+
+    private func ingest(_ records: ArraySlice<Record>, batch: Int, durability: Durability?, name: String) throws(AeonError) -> Double {
+        let store = try freshStore("ingest-\(name)", logged: durability != nil)
+        defer { try? store.close() }
+        let clock = ContinuousClock()
+        let start = clock.now
+        var index = records.startIndex
+        while index < records.endIndex {
+            let end = min(index + batch, records.endIndex)
+            try store.upsert(Array(records[index..<end]), durability: durability ?? .none)
+            index = end
+        }
+        if case .batched = durability { try store.close() }  // includes the trailing sync
+        return Double(records.count) / Timing.nanoseconds(clock.now - start) * 1e9
+    }
+
+    private func aeonCommits(_ records: [Record], writers: Int) throws(AeonError) -> Double {
+        let store = try freshStore("commits-\(writers)", logged: true)
+        defer { try? store.close() }
+        let clock = ContinuousClock()
+        let start = clock.now
+        let failed = Mutex(false)
+        DispatchQueue.concurrentPerform(iterations: writers) { w in
+            for i in stride(from: w, to: records.count, by: writers) {
+                do { try store.upsert(records[i], durability: Durability.synchronous) } catch { failed.withLock { $0 = true } }
+            }
+        }
+        let elapsed = Timing.nanoseconds(clock.now - start)
+        if failed.withLock({ $0 }) { throw AeonError(.io, "a synchronous upsert failed during the benchmark") }
+        return Double(records.count) / elapsed * 1e9
+    }
+
+    private func sqliteCommits(_ records: [Record], writers: Int) throws(AeonError) -> Double {
+        let path = directory + "/sqlite-\(writers).db"
+        for suffix in ["", "-wal", "-shm"] { unlink(path + suffix) }
+        // Create the table once.
+        let setup = try SQLiteConnection(path: path)
+        try setup.execute("CREATE TABLE IF NOT EXISTS memories (id INTEGER PRIMARY KEY, vector BLOB NOT NULL, payload BLOB)")
+        setup.close()
+        let clock = ContinuousClock()
+        let start = clock.now
+        let failed = Mutex(false)
+        DispatchQueue.concurrentPerform(iterations: writers) { w in
+            guard let connection = try? SQLiteConnection(path: path) else { return failed.withLock { $0 = true } }
+            defer { connection.close() }
+            for i in stride(from: w, to: records.count, by: writers) {
+                if (try? connection.insert(records[i])) == nil { failed.withLock { $0 = true } }
+            }
+        }
+        let elapsed = Timing.nanoseconds(clock.now - start)
+        if failed.withLock({ $0 }) { throw AeonError(.io, "an SQLite insert failed during the benchmark", path: path) }
+        return Double(records.count) / elapsed * 1e9
+    }
+
+    private func removeTree(_ path: String) {
+        guard let dir = opendir(path) else { return }
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
+            guard name != "." && name != ".." else { continue }
+            var info = stat()
+            let child = path + "/" + name
+            if lstat(child, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR { removeTree(child) } else { unlink(child) }
+        }
+        closedir(dir)
+        rmdir(path)
+    }
+}
+
+/// One SQLite connection in WAL mode with synchronous=FULL (every commit fsyncs).
+final class SQLiteConnection {
+    private var db: OpaquePointer?
+    private var insertStatement: OpaquePointer?
+    let path: String
+
+    init(path: String) throws(AeonError) {
+        self.path = path
+        guard sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nil) == SQLITE_OK else {
+            throw AeonError(.io, "sqlite3_open failed", path: path)
+        }
+        sqlite3_busy_timeout(db, 60_000)
+        try execute("PRAGMA journal_mode=WAL")
+        try execute("PRAGMA synchronous=FULL")
+    }
+
+    func execute(_ sql: String) throws(AeonError) {
+        var message: UnsafeMutablePointer<CChar>?
+        guard sqlite3_exec(db, sql, nil, nil, &message) == SQLITE_OK else {
+            let text = message.map { String(cString: $0) } ?? "unknown error"
+            sqlite3_free(message)
+            throw AeonError(.io, "SQLite: \(text) (\(sql))", path: path)
+        }
+    }
+
+    func insert(_ record: Record) throws(AeonError) {
+        if insertStatement == nil {
+            guard sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO memories (id, vector, payload) VALUES (?, ?, ?)", -1, &insertStatement, nil) == SQLITE_OK
+            else { throw AeonError(.io, "SQLite prepare failed", path: path) }
+        }
+        let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+        sqlite3_bind_int64(insertStatement, 1, Int64(bitPattern: record.id))
+        _ = record.vector.withUnsafeBytes { sqlite3_bind_blob(insertStatement, 2, $0.baseAddress, Int32($0.count), transient) }
+        _ = (record.payload ?? []).withUnsafeBytes { sqlite3_bind_blob(insertStatement, 3, $0.baseAddress, Int32($0.count), transient) }
+        let step = sqlite3_step(insertStatement)
+        sqlite3_reset(insertStatement)
+        guard step == SQLITE_DONE else { throw AeonError(.io, "SQLite insert failed (\(step))", path: path) }
+    }
+
+    func close() {
+        sqlite3_finalize(insertStatement)
+        sqlite3_close(db)
+    }
+}

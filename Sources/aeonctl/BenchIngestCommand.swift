@@ -1,0 +1,66 @@
+import Aeon
+import AeonBenchmarks
+import ArgumentParser
+import Foundation
+
+/// `aeonctl bench ingest`: write throughput per durability mode; synchronous commits per second
+/// with 1 and 8 writers beside SQLite.
+struct BenchIngestCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ingest",
+        abstract: "Measure ingest per durability mode and synchronous commits/s beside SQLite.",
+        discussion: """
+            vectors_per_s: 384-d vectors with 100-byte payloads upserted in batches of 1000 (and \
+            of 1) into a fresh store, per durability mode and with the log off (wal_off). \
+            commits_per_s: single-record synchronous upserts from 1 and 8 threads, and SQLite \
+            (journal_mode=WAL, synchronous=FULL, one connection per thread) inserting rows of \
+            the same size, in a directory on the same disk.
+
+            Examples:
+              swift run -c release aeonctl bench ingest
+              swift run -c release aeonctl bench ingest --dir /var/tmp --json
+            """
+    )
+
+    @Option(name: .long, help: "Where the stores and databases go (default: the temporary directory).")
+    var dir: String?
+
+    @Option(name: .long, help: "Vectors per mode (batches of 1000).")
+    var vectors = 50_000
+
+    @Option(name: .long, help: "Commits per writer-count measurement.")
+    var commits = 3000
+
+    @Flag(name: .long, help: "Print one JSON object.")
+    var json = false
+
+    func run() throws {
+        let directory = dir ?? NSTemporaryDirectory() + "aeon-bench-ingest-\(getpid())"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { if dir == nil { try? FileManager.default.removeItem(atPath: directory) } }
+        let benchmark = IngestBenchmark(directory: directory, vectors: vectors, commits: commits)
+        let report = try reportingErrors { try benchmark.run(progress: { if !json { printNote("  measuring \($0)…") } }) }
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+            return
+        }
+        print("Aeon ingest — \(report.dimension)-d vectors, \(report.payloadBytes)-byte payloads; SQLite \(report.sqliteVersion)")
+        print("")
+        print("  mode          vectors/s, batches of 1000   vectors/s, batches of 1")
+        for mode in ["wal_off", "none", "batched", "synchronous"] {
+            let name = mode + String(repeating: " ", count: max(0, 12 - mode.count))
+            print("  " + name + String(format: "%28.0f %25.0f", report.vectorsPerS[mode] ?? 0, report.vectorsPerSBatch1[mode] ?? 0))
+        }
+        if let off = report.vectorsPerS["wal_off"], let batched = report.vectorsPerS["batched"] {
+            print(String(format: "  batched costs %.1f%% over no log", (off / batched - 1) * 100))
+        }
+        print("")
+        print("  synchronous commits/s     Aeon     SQLite")
+        for writers in [1, 8] {
+            print(String(format: "  %d writer(s)           %8.0f   %8.0f", writers, report.commitsPerS["aeon_\(writers)"] ?? 0,
+                         report.commitsPerS["sqlite_\(writers)"] ?? 0))
+        }
+    }
+}
