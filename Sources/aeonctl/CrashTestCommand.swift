@@ -97,7 +97,7 @@ struct CrashTestCommand: ParsableCommand {
         var model: [UInt64: Record] = [:]
         var next = 0
         var checked = 0, lost = 0, corrupt = 0, failedChecks = 0
-        var random = CrashRandom(seed: seed &* 0x9E37_79B9_7F4A_7C15 &+ 1)
+        var random = SplitMix64(seed: seed &* 0x9E37_79B9_7F4A_7C15 &+ 1)
 
         for iteration in 0..<iterations {
             // 1. Run a child and kill it at a random moment.
@@ -195,7 +195,7 @@ enum CrashOperation {
     static let idSpace = 300
 
     init(seed: UInt64, index: Int) {
-        var random = CrashRandom(seed: seed ^ (UInt64(index) &* 0xD1B5_4A32_D192_ED03))
+        var random = SplitMix64(seed: seed ^ (UInt64(index) &* 0xD1B5_4A32_D192_ED03))
         let roll = random.next() % 100
         let id = random.next() % UInt64(Self.idSpace)
         if roll < 3 {
@@ -208,18 +208,5 @@ enum CrashOperation {
             let payload: [UInt8]? = roll % 7 == 0 ? nil : (0..<length).map { _ in UInt8(truncatingIfNeeded: random.next()) }
             self = .upsert(Record(id: id, vector: vector, payload: payload))
         }
-    }
-}
-
-/// SplitMix64 for the crash test's choices.
-struct CrashRandom {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

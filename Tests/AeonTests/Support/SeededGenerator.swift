@@ -1,17 +1,9 @@
-/// SplitMix64: a small, fast, seedable generator so every test input is reproducible.
-struct SeededGenerator: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+import Aeon
 
-extension SeededGenerator {
+/// The tests' reproducible generator: the engine's SplitMix64, with input helpers.
+typealias SeededGenerator = SplitMix64
+
+extension SplitMix64 {
     /// A symmetric int8 code in [-127, 127].
     mutating func code() -> Int8 { Int8.random(in: -127...127, using: &self) }
     mutating func codes(_ count: Int) -> [Int8] { (0..<count).map { _ in code() } }
