@@ -35,6 +35,11 @@ public final class WriteAheadLog: @unchecked Sendable {
     private var file: StorageFile?
     private var segments: [(sequence: UInt64, firstLSN: UInt64)]
     private var fileOffset: Int
+    /// The file is written (with zeros) up to here: appends below it change no file metadata,
+    /// so their `fdatasync` flushes data only instead of also committing a size change.
+    private var zeroedEnd = 0
+    /// How far ahead of the write position the segment is zero-filled.
+    static let zeroFillAhead = 1 << 20
     private var pending: [(lsn: UInt64, payload: [UInt8])] = []
     private var nextLSN: UInt64
     private var writtenLSN: UInt64
@@ -72,6 +77,7 @@ public final class WriteAheadLog: @unchecked Sendable {
         if let last = segments.last, let length = outcome.tailLength {
             file = try StorageFile(io: io, path: directory + "/" + WALFormat.segmentName(last.sequence), access: .readWrite)
             fileOffset = length
+            zeroedEnd = length
         } else {
             file = nil
             fileOffset = 0
@@ -159,9 +165,7 @@ public final class WriteAheadLog: @unchecked Sendable {
         try lead { () throws(AeonError) in
             // As leader nothing else writes: flush what arrived meanwhile, then switch.
             try writeRound()
-            try file?.sync()
             let first = lock.withLock { writtenLSN + 1 }
-            lock.withLock { durableLSN = writtenLSN }
             try startSegment(firstLSN: first)
         }
     }
@@ -223,13 +227,11 @@ public final class WriteAheadLog: @unchecked Sendable {
         let batch = pending
         pending.removeAll(keepingCapacity: true)
         let allDurable = writtenLSN == durableLSN
+        let syncing = syncWantedLSN > durableLSN
         lock.unlock()
 
         if let first = batch.first {
             if file == nil || fileOffset >= options.segmentBytes {
-                // The previous segment is synced before the next exists, so recovery may treat
-                // a later segment as proof that earlier data was durable.
-                try file?.sync()
                 try startSegment(firstLSN: first.lsn)
             }
             var buffer: [UInt8] = []
@@ -241,8 +243,18 @@ public final class WriteAheadLog: @unchecked Sendable {
                 record.payload.withUnsafeBytes { WALFormat.encode($0, lsn: record.lsn, flags: flags, at: offset, into: &buffer) }
                 offset += buffer.count - before
             }
+            if syncing && offset > zeroedEnd && buffer.count < Self.zeroFillAhead / 8 {
+                // Small synchronous commits: extend the file with zeros well past this write,
+                // once per megabyte, so the syncs in between flush data only (recovery reads a
+                // zero tail as the end of the log). Large or unsynced writes gain nothing from it.
+                let target = PagedFileLayout.align(offset, Self.zeroFillAhead) + Self.zeroFillAhead
+                let start = max(zeroedEnd, fileOffset)
+                try file!.write([UInt8](repeating: 0, count: target - start), at: UInt64(start))
+                zeroedEnd = target
+            }
             try file!.write(buffer, at: UInt64(fileOffset))
             fileOffset = offset
+            zeroedEnd = max(zeroedEnd, offset)
             lock.withLock { writtenLSN = batch.last!.lsn }
         }
         let (target, needed) = lock.withLock { (writtenLSN, syncWantedLSN > durableLSN) }
@@ -252,8 +264,15 @@ public final class WriteAheadLog: @unchecked Sendable {
         }
     }
 
-    /// Creates the next segment file with its header and makes its directory entry durable.
+    /// Closes the current segment (cut back to its last record and synced, so recovery may
+    /// take a later segment as proof that everything before it was durable), then creates the
+    /// next segment file with its header and makes its directory entry durable.
     private func startSegment(firstLSN: UInt64) throws(AeonError) {
+        if let old = file {
+            if zeroedEnd > fileOffset { try old.resize(to: UInt64(fileOffset)) }
+            try old.sync(metadata: true)
+            lock.withLock { durableLSN = writtenLSN }
+        }
         let sequence = (segments.last?.sequence ?? 0) + 1
         let path = directory + "/" + WALFormat.segmentName(sequence)
         let next = try StorageFile(io: io, path: path, access: .readWrite, create: true, truncate: true)
@@ -263,6 +282,7 @@ public final class WriteAheadLog: @unchecked Sendable {
         try file?.close()
         file = next
         fileOffset = WALFormat.segmentHeaderSize
+        zeroedEnd = WALFormat.segmentHeaderSize
         lock.withLock { segments.append((sequence, firstLSN)) }
     }
 

@@ -37,6 +37,10 @@ struct WriteAheadLogTests {
             lsn += UInt64(count)
         }
         try log.close()
+        // Reopening cuts the zero fill that synchronous commits leave ahead of the log's end, so
+        // callers that cut or flip bytes work on the records themselves.
+        let (normalised, _) = try reopen(dir)
+        try normalised.close()
     }
 
     /// Every replayed record is the original of its LSN, and LSNs run 1, 2, 3, …
