@@ -13,7 +13,10 @@ struct AeonCtl: ParsableCommand {
 
             Environment: AEON_SIMD=scalar|avx2|avxvnni|avx512vnni|neon|neondotprod forces a SIMD level.
             """,
-        subcommands: [DemoCommand.self, ImportCommand.self, SIMDCommand.self, BenchCommand.self, CrashTestCommand.self]
+        subcommands: [
+            DemoCommand.self, ImportCommand.self, InfoCommand.self, SearchCommand.self, GetCommand.self, DeleteCommand.self,
+            CheckpointCommand.self, VerifyCommand.self, SIMDCommand.self, BenchCommand.self, CrashTestCommand.self,
+        ]
     )
 
     /// Parses and runs the command, mapping ArgumentParser's usage failures (EX_USAGE, 64)

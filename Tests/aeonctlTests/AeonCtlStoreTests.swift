@@ -125,3 +125,64 @@ struct AeonCtlWritePathTests {
         #expect(commits.values.allSatisfy { $0 > 0 })
     }
 }
+
+/// import → info → search → get → delete → checkpoint → verify, as separate processes.
+@Suite("aeonctl store commands")
+struct AeonCtlStoreCommandTests {
+    let cli = AeonCtlProcessTests()
+    let files = AeonCtlStoreTests()
+
+    @Test("the store commands work end to end, and verify finds a byte flipped in each kind of file")
+    func endToEnd() throws {
+        let dir = try files.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try files.writeFvecs(dir + "/v.fvecs", count: 400, dimension: 8)
+        try (0..<400).map { "memory \($0)" }.joined(separator: "\n").write(toFile: dir + "/v.txt", atomically: true, encoding: .utf8)
+        let store = dir + "/store"
+        #expect(try cli.run(["import", store, dir + "/v.fvecs", "--text", dir + "/v.txt"]).status == 0)
+
+        let info = try cli.run(["info", store, "--json"])
+        #expect(info.status == 0)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(info.stdout.utf8)) as? [String: Any])
+        #expect(object["records"] as? Int == 400 && object["dimension"] as? Int == 8 && object["metric"] as? String == "cosine")
+
+        let search = try cli.run(["search", store, "--id", "17", "--k", "3", "--json"])
+        #expect(search.status == 0)
+        let results = try #require((try JSONSerialization.jsonObject(with: Data(search.stdout.utf8)) as? [String: Any])?["results"] as? [[String: Any]])
+        #expect(results.count == 3 && results[0]["id"] as? Int == 17 && results[0]["text"] as? String == "memory 17")
+
+        let get = try cli.run(["get", store, "17"])
+        #expect(get.status == 0 && get.stdout.contains("memory 17"))
+        #expect(try cli.run(["get", store, "4000"]).status == 3, "a missing id")
+
+        #expect(try cli.run(["delete", store, "17", "18"]).stdout.contains("deleted 2 of 2"))
+        #expect(try cli.run(["get", store, "17"]).status == 3)
+        #expect(try cli.run(["checkpoint", store]).status == 0)
+        #expect(try cli.run(["delete", store, "19"]).status == 0)  // leaves a record in the log
+        let clean = try cli.run(["verify", store])
+        #expect(clean.status == 0, "\(clean.stdout)\(clean.stderr)")
+        #expect(try cli.run(["info", store, "--json"]).stdout.contains("\"records\":397"))
+
+        // A flipped byte in each kind of file is found (exit 1, with the file named).
+        let names = try FileManager.default.contentsOfDirectory(atPath: store)
+        let wal = try FileManager.default.contentsOfDirectory(atPath: store + "/wal").filter { $0.hasPrefix("wal-") }.sorted()
+        let targets: [(String, Int)] = [
+            (store + "/" + (names.first { $0.hasSuffix(".postings") } ?? ""), 5000),
+            (store + "/" + (names.first { $0.hasSuffix(".records") } ?? ""), 5000),
+            (store + "/MANIFEST", 20),
+            (store + "/wal/" + (wal.last ?? ""), 32 + 16 + 3),
+        ]
+        for (path, offset) in targets {
+            var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+            let original = bytes
+            bytes[offset] ^= 0x20
+            try bytes.write(to: URL(fileURLWithPath: path))
+            let damaged = try cli.run(["verify", store])
+            #expect(damaged.status == 1, "\(path): \(damaged.stdout)")
+            #expect(damaged.stdout.contains((path as NSString).lastPathComponent) || damaged.stdout.contains(store), "\(path)")
+            try original.write(to: URL(fileURLWithPath: path))
+        }
+        #expect(try cli.run(["verify", store]).status == 0)
+        #expect(try cli.run(["info", dir + "/nope"]).status == 3, "a missing store")
+    }
+}

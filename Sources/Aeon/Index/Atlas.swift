@@ -186,6 +186,61 @@ final class Atlas: @unchecked Sendable {
         return Array(try records.bytes(start..<(start + length)))
     }
 
-    /// Every page of both files checked against its checksum; one error per bad page.
-    func checkAllPages() -> [AeonError] { postings.checkAllPages() + records.checkAllPages() }
+    /// Every page of both files checked against its checksum (one error per bad page), then,
+    /// when the pages are sound, the structure: every directory entry in bounds, every row
+    /// reachable from some posting and each at most once per posting, the entry count, the id
+    /// index sorted, unique and consistent with the ids, every payload inside the payload data.
+    func verify() -> [AeonError] {
+        var problems = postings.checkAllPages() + records.checkAllPages()
+        guard problems.isEmpty else { return problems }
+        do throws(AeonError) {
+            _ = try centroids()
+            var reached = [Bool](repeating: false, count: rowCount)
+            var entries = 0
+            for p in 0..<postingCount {
+                let posting = try self.posting(p)
+                entries += posting.count
+                var seen = Set<UInt32>()
+                for i in 0..<posting.count {
+                    let row = Int(posting.rows[i])
+                    guard row < rowCount, seen.insert(posting.rows[i]).inserted else {
+                        problems.append(AeonError(
+                            .corrupt, "posting \(p) entry \(i) holds row \(row) (rows: \(rowCount); repeated: \(row < rowCount))",
+                            path: postings.path, offset: UInt64(((try? directoryEntry(p))?.firstPage ?? 0) * pageSize)))
+                        continue
+                    }
+                    reached[row] = true
+                }
+            }
+            if entries != postingsHeader.entryCount {
+                problems.append(AeonError(
+                    .corrupt, "postings hold \(entries) entries; the header says \(postingsHeader.entryCount)", path: postings.path, offset: 72))
+            }
+            if let lost = reached.firstIndex(of: false) {
+                problems.append(AeonError(
+                    .corrupt, "\(reached.filter { !$0 }.count) rows are in no posting (the first: row \(lost))", path: postings.path))
+            }
+            var previous: UInt64? = nil
+            let indexBase = recordsHeader.idIndexFirstPage * pageSize
+            for i in 0..<rowCount {
+                let entry = try records.bytes((indexBase + i * 16)..<(indexBase + i * 16 + 16))
+                let id = entry.loadUnaligned(as: UInt64.self).littleEndian
+                let row = Int(entry.loadUnaligned(fromByteOffset: 8, as: UInt32.self).littleEndian)
+                if let previous, id <= previous {
+                    problems.append(AeonError(.corrupt, "id index is not sorted and unique at entry \(i)", path: records.path, offset: UInt64(indexBase + i * 16)))
+                    break
+                }
+                let holds = row < rowCount ? try self.id(row: row) : nil
+                if holds != id {
+                    problems.append(AeonError(.corrupt, "id index entry \(i) (id \(id)) points at row \(row), which holds another id", path: records.path, offset: UInt64(indexBase + i * 16)))
+                    break
+                }
+                previous = id
+            }
+            for row in 0..<rowCount { _ = try payload(row: row) }
+        } catch {
+            problems.append(error)
+        }
+        return problems
+    }
 }

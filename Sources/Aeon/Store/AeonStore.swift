@@ -550,11 +550,26 @@ public final class AeonStore: Sendable {
         return Record(id: id, vector: vector, payload: try atlas.payload(row: row))
     }
 
-    /// Reads every page of the current index and checks its checksum; returns one error per
-    /// damaged page (empty when the store is clean).
+    /// The current index snapshot, if any.
+    func currentIndex() throws(AeonError) -> Atlas? { try snapshot().atlas }
+
+    /// Reads every page of the current index and checks its checksum, then the index's structure
+    /// (every record reachable from a posting, counts, the id index, payload bounds); returns one
+    /// error per problem, naming the file and offset (empty when the store is clean). The log was
+    /// replayed, and so checked, when the store opened; opened read-only, a torn or damaged log
+    /// tail (which a writer's open would cut) is reported too.
     public func verify() throws(AeonError) -> [AeonError] {
-        guard let atlas = try snapshot().atlas else { return [] }
-        return atlas.checkAllPages()
+        var problems: [AeonError] = []
+        // A writer's open has already cut a torn tail (see `recovery`); a read-only open leaves it.
+        if isReadOnly && recovery.tornBytes > 0 {
+            problems.append(AeonError(
+                .corrupt,
+                "the log ends in \(recovery.tornBytes) bytes that are not a complete record (at \(recovery.tornAt ?? "?")): a write cut "
+                    + "short by a crash, or damage to the last records; opening for writing cuts them",
+                path: path + "/" + Self.walDirectoryName))
+        }
+        guard let atlas = try snapshot().atlas else { return problems }
+        return problems + atlas.verify()
     }
 
     /// Facts about the current index.

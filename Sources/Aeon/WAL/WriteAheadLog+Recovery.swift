@@ -14,8 +14,15 @@ public struct WALRecoveryReport: Sendable, Hashable {
     public var nextLSN: UInt64
     /// Records replayed (those after the checkpoint LSN).
     public var replayed: Int
-    /// Bytes of torn tail cut off the last segment (a crash in the middle of a write).
+    /// Bytes cut off the end of the log: zero fill the writer left ahead of its last record,
+    /// and any torn tail.
     public var truncatedBytes: Int
+    /// Of those, the bytes from the cut to the last non-zero byte: the remains of a write a crash
+    /// cut short, or damage to the last records (indistinguishable when nothing durable follows).
+    /// Zero after a clean shutdown or a process crash.
+    public var tornBytes = 0
+    /// Where the torn tail starts, as "segment @ offset", when there is one.
+    public var tornAt: String?
     /// Damaged regions skipped in salvage mode, as "segment @ offset: what".
     public var skipped: [String]
 }
@@ -161,6 +168,14 @@ struct WALRecovery {
             }
             if end < bytes.count {
                 report.truncatedBytes += bytes.count - end
+                // The zero fill ahead of the last record is expected; anything else is a torn tail.
+                var last = bytes.count
+                while last - 8 >= end && bytes.loadUnaligned(fromByteOffset: last - 8, as: UInt64.self) == 0 { last -= 8 }
+                while last > end && bytes[last - 1] == 0 { last -= 1 }
+                if last > end {
+                    report.tornBytes += last - end
+                    report.tornAt = report.tornAt ?? "\(name) @ \(end)"
+                }
                 if !readOnly {
                     try file.resize(to: UInt64(end))
                     try file.sync(metadata: true)

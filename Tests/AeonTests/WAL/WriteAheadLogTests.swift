@@ -144,7 +144,13 @@ struct WriteAheadLogTests {
         let (log, replayed) = try Self.reopen(dir.path)
         #expect(replayed.count == 17 && Self.isCleanPrefix(replayed))
         #expect(log.recovery.truncatedBytes == 5000)
+        #expect(log.recovery.tornBytes == 0, "zeros are the writer's fill, not a torn write")
         try log.close()
+        // A record cut in the middle leaves non-zero bytes: reported as torn.
+        FileBytes.write(path, Array(original.dropLast(100)))
+        let (cut, _) = try Self.reopen(dir.path)
+        #expect(cut.recovery.tornBytes > 0 && cut.recovery.tornAt?.hasPrefix(name) == true)
+        try cut.close()
     }
 
     @Test("a flipped byte anywhere gives a clean prefix or a clear error, never wrong data")
