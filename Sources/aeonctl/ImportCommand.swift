@@ -2,95 +2,186 @@ import Aeon
 import ArgumentParser
 import Foundation
 
-/// `aeonctl import`: build a store's index from a vector file.
+/// `aeonctl import`: load records from a file into a store.
 struct ImportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import",
-        abstract: "Build a store from a .fvecs file (ids are row numbers), replacing its contents.",
+        abstract: "Load records from .fvecs, .npy or JSON Lines into a store (created if missing).",
         discussion: """
-            Creates the store when the directory is missing or empty. Each vector's id is its row \
-            number in the file (0, 1, 2, …); with --text, line i of the text file becomes row i's payload.
+            .fvecs and .npy (2-D float32): a record per row, its id the row number (plus \
+            --first-id); with --text, line i of the text file is row i's payload. JSON Lines: one \
+            object per line with "id", "vector" and optionally "text" (stored as UTF-8) or \
+            "payload" (base64). Into an empty store (or with --replace) the records are built into \
+            a fresh index; otherwise they are upserted (replacing records with the same ids) and \
+            the store is checkpointed.
 
             Examples:
               aeonctl import memories base.fvecs --text base.txt
-              aeonctl import memories base.fvecs --metric l2 --json
+              aeonctl import memories embeddings.npy --metric l2
+              aeonctl import memories notes.jsonl --json
             """
     )
 
     @Argument(help: "The store directory.")
     var store: String
 
-    @Argument(help: "The vectors: a TexMex .fvecs file.")
+    @Argument(help: "The records: .fvecs, .npy or .jsonl.")
     var file: String
 
-    @Option(name: .long, help: "A text file whose lines are the payloads, one per vector.")
+    @Option(name: .long, help: "A text file whose lines are the payloads, one per vector (.fvecs, .npy).")
     var text: String?
 
-    @Option(name: .long, help: "The metric when creating the store: cosine, ip or l2.")
-    var metric: String = "cosine"
+    @Option(name: .long, help: "The id of the first row (.fvecs, .npy).")
+    var firstId: UInt64 = 0
 
-    @Option(name: .long, help: "Import only the first N vectors.")
+    @Option(name: .long, help: "The metric when creating the store: cosine (default), ip or l2; must match an existing store's.")
+    var metric: String?
+
+    @Option(name: .long, help: "Import only the first N records.")
     var limit: Int?
+
+    @Flag(name: .long, help: "Replace the store's contents instead of adding to them.")
+    var replace = false
 
     @Flag(name: .long, help: "Print one JSON object.")
     var json = false
 
     @OptionGroup var buildOptions: BuildOptions
 
+    private enum Format { case fvecs, npy, jsonl }
+
+    private var format: Format? {
+        if file.hasSuffix(".fvecs") { return .fvecs }
+        if file.hasSuffix(".npy") { return .npy }
+        if file.hasSuffix(".jsonl") || file.hasSuffix(".ndjson") { return .jsonl }
+        return nil
+    }
+
     func validate() throws {
-        guard Metric(name: metric) != nil else { throw ValidationError("unknown metric '\(metric)' (cosine, ip, l2)") }
-        guard file.hasSuffix(".fvecs") else {
-            throw ValidationError("only .fvecs files can be imported so far: \(file)")
-        }
+        if let metric, Metric(name: metric) == nil { throw ValidationError("unknown metric '\(metric)' (cosine, ip, l2)") }
+        guard let format else { throw ValidationError("\(file): import reads .fvecs, .npy and .jsonl files") }
         if let limit, limit < 0 { throw ValidationError("--limit must be ≥ 0") }
+        if text != nil && format == .jsonl { throw ValidationError("--text goes with .fvecs and .npy; JSON Lines carry their own text") }
     }
 
     func run() throws {
         let clock = ContinuousClock()
         let readStart = clock.now
-        let vectors = try reportingErrors { try TexMexFile.readFloats(file, limit: limit) }
-        guard let dimension = vectors.first?.count else {
-            printError("\(file) holds no vectors")
+        let progress = ProgressLine(enabled: !json && isatty(STDERR_FILENO) != 0)
+        progress.show("reading \(file)…")
+        let records = try readRecords(progress: progress)
+        guard let dimension = records.first?.vector.count else {
+            progress.clear()
+            printError("\(file) holds no records")
             throw ExitCode(ExitStatus.usage)
-        }
-        var texts: [Substring]? = nil
-        if let text {
-            guard let contents = try? String(contentsOfFile: text, encoding: .utf8) else {
-                printError("cannot read the text file \(text)")
-                throw ExitCode(ExitStatus.io)
-            }
-            let lines = contents.split(separator: "\n", omittingEmptySubsequences: false)
-            guard lines.count >= vectors.count else {
-                printError("\(text) has \(lines.count) lines for \(vectors.count) vectors")
-                throw ExitCode(ExitStatus.usage)
-            }
-            texts = lines
-        }
-        let records = vectors.enumerated().map { row, vector in
-            Record(id: UInt64(row), vector: vector, payload: texts.map { Array($0[row].utf8) })
         }
         let readSeconds = seconds(clock.now - readStart)
 
+        progress.show("building the index from \(records.count) records…")
         let buildStart = clock.now
-        let (statistics, level) = try reportingErrors {
-            let store = try AeonStore.open(at: store, options: StoreOptions(dimension: dimension, metric: Metric(name: metric), build: buildOptions.parameters))
-            try store.build(records)
+        let (statistics, level, added) = try reportingErrors {
+            let store = try AeonStore.open(
+                at: store, options: StoreOptions(dimension: dimension, metric: metric.flatMap(Metric.init(name:)), build: buildOptions.parameters))
+            let adding = !replace && store.count > 0
+            if adding {
+                var index = 0
+                while index < records.count {
+                    let end = min(index + 1000, records.count)
+                    try store.upsert(Array(records[index..<end]), durability: .none)
+                    progress.show("upserted \(end) of \(records.count) records…")
+                    index = end
+                }
+                try store.checkpoint()
+            } else {
+                try store.build(records)
+            }
             let statistics = try store.statistics
             try store.close()
-            return (statistics, store.kernels.level)
+            return (statistics, store.kernels.level, adding)
         }
+        progress.clear()
         let buildSeconds = seconds(clock.now - buildStart)
         if json {
             print(
-                "{\"records\":\(statistics.records),\"postings\":\(statistics.postings),"
+                "{\"records\":\(statistics.records),\"imported\":\(records.count),\"postings\":\(statistics.postings),"
                     + "\"replication\":\(statistics.replicationFactor),\"build_s\":\(buildSeconds),"
                     + "\"read_s\":\(readSeconds),\"index_bytes\":\(statistics.indexBytes),\"simd_level\":\"\(level)\"}")
         } else {
             print(
-                "imported \(statistics.records) vectors (\(dimension)-d) into \(store): \(statistics.postings) postings, "
-                    + "replication \(String(format: "%.2f", statistics.replicationFactor)), "
+                "\(added ? "added" : "imported") \(records.count) records (\(dimension)-d) into \(store): \(statistics.records) in all, "
+                    + "\(statistics.postings) postings, replication \(String(format: "%.2f", statistics.replicationFactor)), "
                     + "index \(statistics.indexBytes >> 20) MiB, built in \(String(format: "%.2f", buildSeconds)) s")
         }
+    }
+
+    private func readRecords(progress: ProgressLine) throws -> [Record] {
+        switch format {
+        case .fvecs, .npy:
+            let vectors = try reportingErrors {
+                format == .fvecs ? try TexMexFile.readFloats(file, limit: limit) : try NumpyFile.readFloats(file, limit: limit)
+            }
+            var texts: [Substring]? = nil
+            if let text {
+                guard let contents = try? String(contentsOfFile: text, encoding: .utf8) else {
+                    printError("cannot read the text file \(text)")
+                    throw ExitCode(ExitStatus.io)
+                }
+                let lines = contents.split(separator: "\n", omittingEmptySubsequences: false)
+                guard lines.count >= vectors.count else {
+                    printError("\(text) has \(lines.count) lines for \(vectors.count) vectors")
+                    throw ExitCode(ExitStatus.usage)
+                }
+                texts = lines
+            }
+            return vectors.enumerated().map { row, vector in
+                Record(id: firstId + UInt64(row), vector: vector, payload: texts.map { Array($0[row].utf8) })
+            }
+        case .jsonl:
+            guard let data = FileManager.default.contents(atPath: file) else {
+                printError("cannot read \(file)")
+                throw ExitCode(ExitStatus.io)
+            }
+            var records: [Record] = []
+            for (number, line) in data.split(separator: UInt8(ascii: "\n")).enumerated() {
+                if let limit, records.count >= limit { break }
+                guard !line.allSatisfy({ $0 == 0x20 || $0 == 0x0D }) else { continue }
+                guard let object = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any] else {
+                    printError("\(file):\(number + 1): not a JSON object")
+                    throw ExitCode(ExitStatus.corrupt)
+                }
+                guard let id = (object["id"] as? NSNumber)?.uint64Value, let values = object["vector"] as? [NSNumber] else {
+                    printError("\(file):\(number + 1): needs a non-negative integer \"id\" and a numeric \"vector\"")
+                    throw ExitCode(ExitStatus.corrupt)
+                }
+                var payload: [UInt8]? = nil
+                if let text = object["text"] as? String {
+                    payload = Array(text.utf8)
+                } else if let encoded = object["payload"] as? String {
+                    guard let bytes = Data(base64Encoded: encoded) else {
+                        printError("\(file):\(number + 1): \"payload\" is not base64")
+                        throw ExitCode(ExitStatus.corrupt)
+                    }
+                    payload = Array(bytes)
+                }
+                records.append(Record(id: id, vector: values.map(\.floatValue), payload: payload))
+                if records.count % 10_000 == 0 { progress.show("read \(records.count) records…") }
+            }
+            return records
+        case nil:
+            return []
+        }
+    }
+}
+
+/// A one-line progress display on stderr, redrawn in place, for terminals only.
+final class ProgressLine {
+    let enabled: Bool
+    init(enabled: Bool) { self.enabled = enabled }
+    func show(_ text: String) { if enabled { printRaw("\r\u{1B}[2K" + text) } }
+    func clear() { if enabled { printRaw("\r\u{1B}[2K") } }
+    private func printRaw(_ text: String) {
+        var bytes = text
+        bytes.withUTF8 { _ = write(STDERR_FILENO, $0.baseAddress, $0.count) }
     }
 }
 

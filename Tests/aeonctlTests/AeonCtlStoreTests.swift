@@ -186,3 +186,59 @@ struct AeonCtlStoreCommandTests {
         #expect(try cli.run(["info", dir + "/nope"]).status == 3, "a missing store")
     }
 }
+
+/// Import formats, dump and compact.
+@Suite("aeonctl import formats, dump, compact")
+struct AeonCtlFormatTests {
+    let cli = AeonCtlProcessTests()
+    let files = AeonCtlStoreTests()
+
+    /// A .npy file (version 1.0) of `rows` × `dimension` float32.
+    func writeNpy(_ path: String, rows: Int, dimension: Int, descr: String = "<f4") throws {
+        var header = "{'descr': '\(descr)', 'fortran_order': False, 'shape': (\(rows), \(dimension)), }"
+        while (10 + header.utf8.count + 1) % 64 != 0 { header += " " }
+        header += "\n"
+        var data = Data([0x93] + Array("NUMPY".utf8) + [1, 0, UInt8(header.utf8.count & 0xFF), UInt8(header.utf8.count >> 8)])
+        data.append(contentsOf: Array(header.utf8))
+        for i in 0..<(rows * dimension) {
+            withUnsafeBytes(of: Float(Double(i % 97) / 97 - 0.5).bitPattern.littleEndian) { data.append(contentsOf: $0) }
+        }
+        try data.write(to: URL(fileURLWithPath: path))
+    }
+
+    @Test("npy and JSON Lines import; a second import adds; dump and compact work")
+    func formats() throws {
+        let dir = try files.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try writeNpy(dir + "/v.npy", rows: 50, dimension: 6)
+        #expect(try cli.run(["import", dir + "/s", dir + "/v.npy", "--metric", "l2"]).status == 0)
+        let lines = (0..<20).map { "{\"id\": \(1000 + $0), \"vector\": [\($0), 1, 2, 3, 4, 5], \"text\": \"line \($0)\"}" }
+        try lines.joined(separator: "\n").write(toFile: dir + "/r.jsonl", atomically: true, encoding: .utf8)
+        let added = try cli.run(["import", dir + "/s", dir + "/r.jsonl", "--json"])
+        #expect(added.status == 0, "\(added.stderr)")
+        #expect(added.stdout.contains("\"records\":70"), "a second import adds to the store")
+        #expect(try cli.run(["get", dir + "/s", "1007"]).stdout.contains("line 7"))
+
+        // Bad input: a float64 .npy, a JSON line without an id.
+        try writeNpy(dir + "/d.npy", rows: 2, dimension: 6, descr: "<f8")
+        let wrongType = try cli.run(["import", dir + "/t", dir + "/d.npy"])
+        #expect(wrongType.status == 1 && wrongType.stderr.contains("float32"))
+        try "{\"vector\": [1]}".write(toFile: dir + "/bad.jsonl", atomically: true, encoding: .utf8)
+        let noID = try cli.run(["import", dir + "/t", dir + "/bad.jsonl"])
+        #expect(noID.status == 1 && noID.stderr.contains("bad.jsonl:1"))
+
+        #expect(try cli.run(["delete", dir + "/s", "1000"]).status == 0)
+        let log = try cli.run(["dump", dir + "/s", "--wal"])
+        #expect(log.status == 0 && log.stdout.contains("delete") && log.stdout.contains("1000"))
+        let posting = try cli.run(["dump", dir + "/s", "--posting", "0"])
+        #expect(posting.status == 0 && posting.stdout.contains("entries of"))
+        let page = try cli.run(["dump", dir + "/s", "--page", "1", "--file", "records"])
+        #expect(page.status == 0 && page.stdout.contains("checksum matches"))
+        #expect(try cli.run(["dump", dir + "/s", "--posting", "99999"]).status == 2)
+
+        let compact = try cli.run(["compact", dir + "/s"])
+        #expect(compact.status == 0 && compact.stdout.contains("69 records"))
+        #expect(try cli.run(["dump", dir + "/s", "--wal"]).stdout.contains("no records"))
+        #expect(try cli.run(["verify", dir + "/s"]).status == 0)
+    }
+}

@@ -306,6 +306,10 @@ public final class AeonStore: Sendable {
     /// old log segments. Writers are held back only while it takes its snapshot and while it
     /// installs the result; searches never wait.
     public func checkpoint() throws(AeonError) {
+        try checkpoint(force: false)
+    }
+
+    func checkpoint(force: Bool) throws(AeonError) {
         let wal = try writable()
         let result = maintenance.withLock { _ in
             Result { () throws(AeonError) in
@@ -317,7 +321,7 @@ public final class AeonStore: Sendable {
                 }
                 gate.leaveExclusive()
                 let (snap, lsn) = try taken.get()
-                guard !snap.delta.isEmpty || snap.manifest.checkpointLSN < lsn else { return }
+                guard force || !snap.delta.isEmpty || snap.manifest.checkpointLSN < lsn else { return }
 
                 // 2. The new generation, while writers continue.
                 let (ids, data, payloads) = try merged(snap)

@@ -1,0 +1,77 @@
+/// Reads a NumPy `.npy` file holding a 2-D array of float32 (`<f4`) in C order: one vector per row.
+public enum NumpyFile {
+    /// The rows of a `.npy` file (the first `limit` when given).
+    ///
+    /// - Throws: ``AeonError/Code/corrupt`` for a file that is not a 2-D little-endian float32
+    ///   C-order array, or is shorter than its header says.
+    public static func readFloats(_ path: String, limit: Int? = nil, io: any FileIO = SystemFileIO()) throws(AeonError) -> [[Float]] {
+        let file = try StorageFile(io: io, path: path, access: .readOnly)
+        defer { try? file.close() }
+        let size = Int(try file.size)
+        guard size >= 10 else { throw AeonError(.corrupt, "not a .npy file (too short)", path: path) }
+        let prefix = try file.read(count: 10, at: 0)
+        guard prefix[0] == 0x93, Array(prefix[1..<6]) == Array("NUMPY".utf8), prefix[6] >= 1 else {
+            throw AeonError(.corrupt, "not a .npy file (bad magic)", path: path, offset: 0)
+        }
+        let major = prefix[6]
+        let headerStart = major == 1 ? 10 : 12
+        let headerLength: Int
+        if major == 1 {
+            headerLength = Int(prefix[8]) | Int(prefix[9]) << 8
+        } else {
+            let b = try file.read(count: 4, at: 8)
+            headerLength = Int(b[0]) | Int(b[1]) << 8 | Int(b[2]) << 16 | Int(b[3]) << 24
+        }
+        guard headerStart + headerLength <= size else { throw AeonError(.corrupt, ".npy header runs past the file", path: path, offset: 8) }
+        let header = String(decoding: try file.read(count: headerLength, at: UInt64(headerStart)), as: UTF8.self)
+        let compact = header.filter { !$0.isWhitespace }
+        guard Self.field("'descr':'<f4'", in: compact) != nil else {
+            throw AeonError(.corrupt, ".npy array is not little-endian float32 (header: \(compact))", path: path)
+        }
+        guard Self.field("'fortran_order':False", in: compact) != nil else {
+            throw AeonError(.corrupt, ".npy array is in Fortran order; save it in C order", path: path)
+        }
+        guard let shape = Self.field("'shape':(", in: compact), let close = shape.firstIndex(of: ")") else {
+            throw AeonError(.corrupt, ".npy header has no shape", path: path)
+        }
+        let dims = shape[..<close].split(separator: ",").compactMap { Int($0) }
+        guard dims.count == 2, dims[0] >= 0, dims[1] >= 1, dims[1] <= Kernels.maximumDimension else {
+            throw AeonError(.corrupt, ".npy array must be 2-D (rows × dimension); shape is \(dims)", path: path)
+        }
+        let (rows, dimension) = (dims[0], dims[1])
+        let dataStart = headerStart + headerLength
+        guard dataStart + rows * dimension * 4 <= size else {
+            throw AeonError(.corrupt, ".npy file is truncated: \(rows) × \(dimension) floats do not fit", path: path, offset: UInt64(dataStart))
+        }
+        let wanted = min(rows, limit ?? rows)
+        var vectors: [[Float]] = []
+        vectors.reserveCapacity(wanted)
+        let perChunk = max(1, (8 << 20) / (dimension * 4))
+        var row = 0
+        while row < wanted {
+            let n = min(perChunk, wanted - row)
+            let bytes = try file.read(count: n * dimension * 4, at: UInt64(dataStart + row * dimension * 4))
+            bytes.withUnsafeBytes { raw in
+                for r in 0..<n {
+                    vectors.append((0..<dimension).map {
+                        Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: (r * dimension + $0) * 4, as: UInt32.self)))
+                    })
+                }
+            }
+            row += n
+        }
+        return vectors
+    }
+}
+
+extension NumpyFile {
+    /// The text after the first occurrence of `key` in `header`, or `nil`.
+    fileprivate static func field(_ key: String, in header: String) -> Substring? {
+        let text = Array(header.utf8), pattern = Array(key.utf8)
+        guard pattern.count <= text.count else { return nil }
+        for start in 0...(text.count - pattern.count) where text[start..<(start + pattern.count)].elementsEqual(pattern) {
+            return Substring(String(decoding: text[(start + pattern.count)...], as: UTF8.self))
+        }
+        return nil
+    }
+}

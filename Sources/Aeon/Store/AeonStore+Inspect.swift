@@ -1,0 +1,102 @@
+/// Read-only views of a store's internals, for `aeonctl dump` and for debugging.
+extension AeonStore {
+    /// One entry of a posting.
+    public struct PostingEntry: Sendable, Hashable {
+        /// The row of the records file and its id.
+        public var row: Int
+        public var id: UInt64
+        /// The int8 codes' scale and the fp32 vector's squared norm.
+        public var scale: Float
+        public var squaredNorm: Float
+        /// The first codes (up to 16).
+        public var codes: [Int8]
+    }
+
+    /// A posting's location and entries.
+    public struct PostingDump: Sendable, Hashable {
+        public var posting: Int
+        public var firstPage: Int
+        public var pageCount: Int
+        public var capacity: Int
+        public var entries: [PostingEntry]
+    }
+
+    /// The postings in the current index.
+    public var postingCount: Int {
+        get throws(AeonError) { try currentIndex()?.postingCount ?? 0 }
+    }
+
+    /// Posting `posting` of the current index, entry by entry.
+    public func dumpPosting(_ posting: Int) throws(AeonError) -> PostingDump {
+        guard let atlas = try currentIndex(), posting >= 0, posting < atlas.postingCount else {
+            throw AeonError(.invalidArgument, "no posting \(posting) (the index has \(try currentIndex()?.postingCount ?? 0))", path: path)
+        }
+        let entry = try atlas.directoryEntry(posting)
+        let view = try atlas.posting(posting)
+        var entries: [PostingEntry] = []
+        for i in 0..<view.count {
+            let row = Int(view.rows[i])
+            entries.append(PostingEntry(
+                row: row, id: try atlas.id(row: row), scale: view.scales[i], squaredNorm: view.squaredNorms[i],
+                codes: Array(UnsafeBufferPointer(start: view.codes + i * atlas.postingsHeader.codeStride, count: min(16, dimension)))))
+        }
+        return PostingDump(posting: posting, firstPage: entry.firstPage, pageCount: entry.pageCount, capacity: entry.capacity, entries: entries)
+    }
+
+    /// Which index file ``page(_:of:)`` reads.
+    public enum IndexFile: String, Sendable, CaseIterable {
+        case postings, records
+    }
+
+    /// A raw 4 KiB page of an index file, and whether it matches its stored checksum.
+    public func page(_ page: Int, of file: IndexFile) throws(AeonError) -> (bytes: [UInt8], checksumMatches: Bool, path: String) {
+        guard let atlas = try currentIndex() else { throw AeonError(.invalidArgument, "the store has no index yet", path: path) }
+        let paged = file == .postings ? atlas.postings : atlas.records
+        guard page >= 0, page < paged.pageCount else {
+            throw AeonError(.invalidArgument, "no page \(page) (\(file.rawValue) has \(paged.pageCount))", path: paged.path)
+        }
+        let bytes = Array(paged.region.bytes((page * pageSize)..<((page + 1) * pageSize)))
+        var matches = true
+        if page > 0 {
+            do { try paged.check(page: page) } catch { matches = false }
+        }
+        return (bytes, matches, paged.path)
+    }
+
+    /// One record of the write-ahead log.
+    public struct LogEntry: Sendable, Hashable {
+        public var lsn: UInt64
+        /// "upsert" or "delete".
+        public var kind: String
+        public var id: UInt64
+        /// Payload bytes of an upsert (nil: none).
+        public var payloadBytes: Int?
+        /// Whether the index already includes it (LSN ≤ the checkpoint LSN).
+        public var checkpointed: Bool
+    }
+
+    /// The records in the write-ahead log's files, oldest first (read-only; nothing is cut).
+    public func logEntries(limit: Int = .max) throws(AeonError) -> [LogEntry] {
+        let checkpoint = try statistics.checkpointLSN
+        let directory = path + "/" + Self.walDirectoryName
+        var entries: [LogEntry] = []
+        let dimension = self.dimension
+        _ = try WriteAheadLog.replay(io: io, directory: directory, checkpoint: 0, mode: .salvage) { (lsn, bytes) throws(AeonError) in
+            guard entries.count < limit else { return }
+            switch try LogRecord.decode(bytes, lsn: lsn, dimension: dimension, path: directory) {
+            case .upsert(let id, _, let payload):
+                entries.append(LogEntry(lsn: lsn, kind: "upsert", id: id, payloadBytes: payload?.count, checkpointed: lsn <= checkpoint))
+            case .delete(let id):
+                entries.append(LogEntry(lsn: lsn, kind: "delete", id: id, payloadBytes: nil, checkpointed: lsn <= checkpoint))
+            }
+        }
+        return entries
+    }
+
+    /// Rebuilds the index from every live record even when nothing is pending: rebalances the
+    /// postings (fresh k-means over the current contents), drops deleted and replaced records,
+    /// then checkpoints. Crash-safe like ``checkpoint()``.
+    public func compact() throws(AeonError) {
+        try checkpoint(force: true)
+    }
+}

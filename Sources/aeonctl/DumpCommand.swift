@@ -1,0 +1,97 @@
+import Aeon
+import ArgumentParser
+import Foundation
+
+/// `aeonctl dump`: a page, a posting, or the log's records, human-readable.
+struct DumpCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dump",
+        abstract: "Print a page, a posting, or the write-ahead log's records, human-readable.",
+        discussion: """
+            Opens the store read-only.
+
+            Examples:
+              aeonctl dump memories --posting 12
+              aeonctl dump memories --page 3 --file records
+              aeonctl dump memories --wal --limit 20
+            """
+    )
+
+    @Argument(help: "The store directory.") var store: String
+    @Option(name: .long, help: "Print this posting's entries.") var posting: Int?
+    @Option(name: .long, help: "Print this page (hex) and whether its checksum matches.") var page: Int?
+    @Option(name: .long, help: "The index file --page reads: postings or records.") var file = "postings"
+    @Flag(name: .long, help: "Print the write-ahead log's records.") var wal = false
+    @Flag(name: .long, help: "Print a blob (not until the blob arena exists).") var blob = false
+    @Option(name: .long, help: "At most this many log records.") var limit = 100
+
+    func validate() throws {
+        if [posting != nil, page != nil, wal, blob].filter({ $0 }).count != 1 {
+            throw ValidationError("give exactly one of --posting, --page, --wal, --blob")
+        }
+        if AeonStore.IndexFile(rawValue: file) == nil { throw ValidationError("--file is postings or records") }
+    }
+
+    func run() throws {
+        let s = try openStore(store)
+        if let posting {
+            let dump = try reportingErrors { try s.dumpPosting(posting) }
+            print("posting \(dump.posting): \(dump.entries.count) entries of \(dump.capacity), pages \(dump.firstPage)..<\(dump.firstPage + dump.pageCount)")
+            print("    row         id      scale    ‖x‖²  codes")
+            for e in dump.entries {
+                print(String(format: "%7d %10llu %10.6f %7.3f  ", e.row, e.id, e.scale, e.squaredNorm) + e.codes.map { "\($0)" }.joined(separator: " "))
+            }
+        } else if let page {
+            let (bytes, matches, path) = try reportingErrors { try s.page(page, of: AeonStore.IndexFile(rawValue: file)!) }
+            print("\(path) page \(page) (offset \(page * 4096)): checksum \(page == 0 ? "in the header" : matches ? "matches" : "MISMATCH")")
+            for line in stride(from: 0, to: bytes.count, by: 32) {
+                let chunk = bytes[line..<(line + 32)]
+                if chunk.allSatisfy({ $0 == 0 }) && line > 0 && line + 32 < bytes.count { continue }
+                print(String(format: "%04x  ", line) + chunk.map { String(format: "%02x", $0) }.joined(separator: " "))
+            }
+        } else if wal {
+            let entries = try reportingErrors { try s.logEntries(limit: limit) }
+            print("     LSN  kind    id          payload  in the index")
+            for e in entries {
+                let payload = e.payloadBytes.map { "\($0) B" } ?? "-"
+                print(String(format: "%8llu  %-6@  %-10llu  %-7@  %@", e.lsn, e.kind as NSString, e.id, payload as NSString, (e.checkpointed ? "yes" : "no") as NSString))
+            }
+            if entries.isEmpty { print("(the log holds no records)") }
+        } else {
+            print("no blob arena yet: payloads are stored in the records file (see `aeonctl get`)")
+        }
+    }
+}
+
+/// `aeonctl compact`.
+struct CompactCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "compact",
+        abstract: "Rebuild the index from the live records (rebalances postings, drops deleted records) and checkpoint.",
+        discussion: """
+            Crash-safe: the new index is written and synced before the manifest switches to it, so \
+            an interrupted compaction leaves the store as it was.
+
+            Example:
+              aeonctl compact memories
+            """
+    )
+
+    @Argument(help: "The store directory.") var store: String
+
+    func run() throws {
+        let s = try openStore(store, write: true)
+        let progress = ProgressLine(enabled: isatty(STDERR_FILENO) != 0)
+        let before = try reportingErrors { try s.statistics }
+        progress.show("rebuilding the index from \(before.records) records…")
+        let clock = ContinuousClock()
+        let start = clock.now
+        try reportingErrors { try s.compact() }
+        progress.clear()
+        let after = try reportingErrors { try s.statistics }
+        print(
+            "compacted in \(String(format: "%.2f", seconds(clock.now - start))) s: \(after.records) records, \(after.postings) postings "
+                + "(was \(before.postings)), index \(after.indexBytes >> 10) KiB (was \(before.indexBytes >> 10) KiB), generation \(after.generation)")
+        try reportingErrors { try s.close() }
+    }
+}
