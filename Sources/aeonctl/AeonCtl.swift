@@ -14,7 +14,7 @@ struct AeonCtl: ParsableCommand {
             Environment: AEON_SIMD=scalar|avx2|avxvnni|avx512vnni|neon|neondotprod forces a SIMD level.
             """,
         subcommands: [
-            DemoCommand.self, ImportCommand.self, InfoCommand.self, SearchCommand.self, GetCommand.self, DeleteCommand.self,
+            DemoCommand.self, CreateCommand.self, ImportCommand.self, InfoCommand.self, SearchCommand.self, GetCommand.self, DeleteCommand.self,
             CheckpointCommand.self, CompactCommand.self, VerifyCommand.self, DumpCommand.self, SIMDCommand.self, BenchCommand.self, CrashTestCommand.self,
         ]
     )

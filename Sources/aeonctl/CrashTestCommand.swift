@@ -10,8 +10,8 @@ struct CrashTestCommand: ParsableCommand {
         abstract: "SIGKILL a writing child process at random moments; check every acknowledged write survived.",
         discussion: """
             Each iteration starts this binary as a child that opens the store (synchronous \
-            durability) and performs a seeded stream of upserts with payloads, deletes and \
-            checkpoints, reporting each operation to the parent before it starts and once it is \
+            durability) and performs a seeded stream of upserts with payloads, deletes, \
+            checkpoints and compactions, reporting each operation to the parent before it starts and once it is \
             acknowledged. The parent kills it with SIGKILL after a random delay, reopens the store \
             and checks: every acknowledged write present with its exact vector and payload, no \
             deleted id back, the operation in flight either applied or not, every index page's \
@@ -70,6 +70,7 @@ struct CrashTestCommand: ParsableCommand {
             case .upsert(let record): try reportingErrors { try store.upsert(record) }
             case .delete(let id): try reportingErrors { try store.delete(id: id) }
             case .checkpoint: try reportingErrors { try store.checkpoint() }
+            case .compact: try reportingErrors { try store.compact() }
             }
             report("A \(k)")
         }
@@ -179,7 +180,7 @@ struct CrashTestCommand: ParsableCommand {
         switch operation {
         case .upsert(let record): model[record.id] = record
         case .delete(let id): model[id] = nil
-        case .checkpoint: break
+        case .checkpoint, .compact: break
         }
     }
 }
@@ -190,6 +191,7 @@ enum CrashOperation {
     case upsert(Record)
     case delete(UInt64)
     case checkpoint
+    case compact
 
     static let dimension = 16
     static let idSpace = 300
@@ -200,6 +202,8 @@ enum CrashOperation {
         let id = random.next() % UInt64(Self.idSpace)
         if roll < 3 {
             self = .checkpoint
+        } else if roll < 4 {
+            self = .compact
         } else if roll < 25 {
             self = .delete(id)
         } else {

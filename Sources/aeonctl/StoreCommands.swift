@@ -47,7 +47,7 @@ struct InfoCommand: ParsableCommand {
                 "{\"path\":\(jsonString(s.path)),\"format\":{\"manifest\":\(d.formatVersions.manifest),\"postings\":\(d.formatVersions.postings),"
                     + "\"records\":\(d.formatVersions.records),\"wal\":\(d.formatVersions.log)},\"dimension\":\(s.dimension),"
                     + "\"metric\":\"\(s.metric)\",\"records\":\(st.records),\"indexed_records\":\(st.indexedRecords),"
-                    + "\"pending_writes\":\(st.pendingWrites),\"generation\":\(st.generation),\"postings\":\(st.postings),"
+                    + "\"pending_writes\":\(st.pendingWrites),\"deleted\":\(st.pendingDeletes),\"generation\":\(st.generation),\"postings\":\(st.postings),"
                     + "\"posting_size\":{\"min\":\(d.postingSizes.min),\"median\":\(d.postingSizes.median),\"max\":\(d.postingSizes.max)},"
                     + "\"replication\":\(st.replicationFactor),\"index_bytes\":\(st.indexBytes),\"files\":[\(files)],"
                     + "\"wal\":{\"segments\":\(d.logSegments),\"bytes\":\(d.logBytes),\"checkpoint_lsn\":\(st.checkpointLSN),"
@@ -58,13 +58,49 @@ struct InfoCommand: ParsableCommand {
         print("store        \(s.path)")
         print("format       manifest v\(d.formatVersions.manifest), postings v\(d.formatVersions.postings), records v\(d.formatVersions.records), WAL v\(d.formatVersions.log)")
         print("vectors      \(s.dimension)-d, metric \(s.metric)")
-        print("records      \(st.records) (\(st.indexedRecords) indexed in generation \(st.generation), \(st.pendingWrites) ids written since the checkpoint)")
+        print("records      \(st.records) live (\(st.indexedRecords) indexed in generation \(st.generation); since the checkpoint \(st.pendingWrites) ids written, \(st.pendingDeletes) indexed ones deleted)")
         print("postings     \(st.postings): entries min \(d.postingSizes.min) / median \(d.postingSizes.median) / max \(d.postingSizes.max), replication \(String(format: "%.2f", st.replicationFactor))")
         print("files        " + d.files.map { "\($0.name) \($0.bytes) B" }.joined(separator: ", "))
         print("WAL          \(d.logSegments) segment(s), \(d.logBytes) B; checkpoint LSN \(st.checkpointLSN), last LSN \(st.lastLSN) (\(st.lastLSN - st.checkpointLSN) records since)")
         print("blobs        not yet (payloads live in the records file until the blob arena lands)")
         print("lookaside    not yet")
         print("SIMD         \(s.kernels.level)")
+    }
+}
+
+/// `aeonctl create`.
+struct CreateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "create",
+        abstract: "Create an empty store.",
+        discussion: """
+            Examples:
+              aeonctl create memories --dimension 384
+              aeonctl create vectors --dimension 768 --metric l2
+            """
+    )
+
+    @Argument(help: "The store directory (must not exist, or be empty).") var store: String
+    @Option(name: .long, help: "The vector dimension.") var dimension: Int
+    @Option(name: .long, help: "The metric: cosine, ip or l2.") var metric = "cosine"
+
+    func validate() throws {
+        guard Metric(name: metric) != nil else { throw ValidationError("unknown metric '\(metric)' (cosine, ip, l2)") }
+        guard dimension >= 1, dimension <= Kernels.maximumDimension else {
+            throw ValidationError("--dimension must be in 1...\(Kernels.maximumDimension)")
+        }
+    }
+
+    func run() throws {
+        if FileManager.default.fileExists(atPath: store + "/MANIFEST") {
+            printError("a store already exists at \(store)")
+            throw ExitCode(ExitStatus.usage)
+        }
+        try reportingErrors {
+            let s = try AeonStore.open(at: store, options: StoreOptions(dimension: dimension, metric: Metric(name: metric)))
+            try s.close()
+        }
+        print("created \(store): \(dimension)-d, metric \(metric)")
     }
 }
 

@@ -240,5 +240,12 @@ struct AeonCtlFormatTests {
         #expect(compact.status == 0 && compact.stdout.contains("69 records"))
         #expect(try cli.run(["dump", dir + "/s", "--wal"]).stdout.contains("no records"))
         #expect(try cli.run(["verify", dir + "/s"]).status == 0)
+
+        // create: an empty store, refused where one exists; its dimension is enforced.
+        #expect(try cli.run(["create", dir + "/c", "--dimension", "7", "--metric", "ip"]).status == 0)
+        #expect(try cli.run(["create", dir + "/c", "--dimension", "7"]).status == 2)
+        #expect(try cli.run(["info", dir + "/c", "--json"]).stdout.contains("\"dimension\":7"))
+        let mismatch = try cli.run(["import", dir + "/c", dir + "/v.npy"])
+        #expect(mismatch.status == 2 && mismatch.stderr.contains("dimension"))
     }
 }

@@ -585,6 +585,7 @@ public final class AeonStore: Sendable {
                 postingEntries: snap.atlas?.postingsHeader.entryCount ?? 0,
                 indexBytes: (snap.atlas?.postings.region.count ?? 0) + (snap.atlas?.records.region.count ?? 0),
                 indexedRecords: snap.atlas?.rowCount ?? 0, pendingWrites: snap.delta.entries.count,
+                pendingDeletes: snap.delta.deletedBaseCount,
                 checkpointLSN: snap.manifest.checkpointLSN, lastLSN: wal?.lastLSN ?? max(snap.delta.lastLSN, snap.manifest.checkpointLSN))
         }
     }
@@ -606,6 +607,9 @@ public struct StoreStatistics: Sendable, Hashable {
     public var indexedRecords: Int
     /// Ids written since the checkpoint (in the log and in memory).
     public var pendingWrites: Int
+    /// Indexed records deleted since the checkpoint (the index still holds them until the next
+    /// checkpoint or compaction drops them).
+    public var pendingDeletes: Int
     /// The last log record the index includes.
     public var checkpointLSN: UInt64
     /// The last log record written.

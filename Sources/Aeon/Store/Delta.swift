@@ -17,6 +17,8 @@ struct Delta {
     private(set) var liveCount = 0
     /// Entries that hide an id of the checkpointed index.
     private(set) var hiddenBaseCount = 0
+    /// Tombstones that hide an id of the checkpointed index (deletions not yet checkpointed).
+    private(set) var deletedBaseCount = 0
     /// The highest LSN applied.
     private(set) var lastLSN: UInt64 = 0
 
@@ -38,9 +40,11 @@ struct Delta {
         if let old = entries.updateValue(entry, forKey: entry.id) {
             if old.record != nil { liveCount -= 1 }
             if old.inBase { hiddenBaseCount -= 1 }
+            if old.inBase && old.record == nil { deletedBaseCount -= 1 }
         }
         if entry.record != nil { liveCount += 1 }
         if entry.inBase { hiddenBaseCount += 1 }
+        if entry.inBase && entry.record == nil { deletedBaseCount += 1 }
     }
 
     /// The entries a checkpoint at `lsn` folds into the new index are dropped; for the rest,
