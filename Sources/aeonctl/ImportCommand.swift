@@ -172,21 +172,3 @@ struct ImportCommand: ParsableCommand {
         }
     }
 }
-
-/// A one-line progress display on stderr, redrawn in place, for terminals only.
-final class ProgressLine {
-    let enabled: Bool
-    init(enabled: Bool) { self.enabled = enabled }
-    func show(_ text: String) { if enabled { printRaw("\r\u{1B}[2K" + text) } }
-    func clear() { if enabled { printRaw("\r\u{1B}[2K") } }
-    private func printRaw(_ text: String) {
-        var bytes = text
-        bytes.withUTF8 { _ = write(STDERR_FILENO, $0.baseAddress, $0.count) }
-    }
-}
-
-/// Seconds in a `Duration`.
-func seconds(_ duration: Duration) -> Double {
-    let (whole, attoseconds) = duration.components
-    return Double(whole) + Double(attoseconds) / 1e18
-}

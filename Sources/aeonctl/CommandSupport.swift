@@ -1,0 +1,39 @@
+import Aeon
+import ArgumentParser
+import Foundation
+
+/// Opens a store for a command: read-only unless the command writes; every failure is one line
+/// and its exit code.
+func openStore(_ path: String, write: Bool = false) throws -> AeonStore {
+    try reportingErrors { try AeonStore.open(at: path, options: StoreOptions(readOnly: !write, createIfMissing: false)) }
+}
+
+/// A payload as text when it is UTF-8, else its size.
+func payloadText(_ payload: [UInt8]?, limit: Int = 100) -> String {
+    guard let payload else { return "" }
+    guard let text = String(validating: payload, as: UTF8.self) else { return "<\(payload.count) bytes>" }
+    return text.count > limit ? String(text.prefix(limit - 1)) + "…" : text
+}
+
+func jsonString(_ text: String) -> String {
+    let data = (try? JSONSerialization.data(withJSONObject: [text], options: [.withoutEscapingSlashes])) ?? Data("[\"\"]".utf8)
+    return String(decoding: data.dropFirst().dropLast(), as: UTF8.self)
+}
+
+/// A one-line progress display on stderr, redrawn in place, for terminals only.
+final class ProgressLine {
+    let enabled: Bool
+    init(enabled: Bool) { self.enabled = enabled }
+    func show(_ text: String) { if enabled { printRaw("\r\u{1B}[2K" + text) } }
+    func clear() { if enabled { printRaw("\r\u{1B}[2K") } }
+    private func printRaw(_ text: String) {
+        var bytes = text
+        bytes.withUTF8 { _ = write(STDERR_FILENO, $0.baseAddress, $0.count) }
+    }
+}
+
+/// Seconds in a `Duration`.
+func seconds(_ duration: Duration) -> Double {
+    let (whole, attoseconds) = duration.components
+    return Double(whole) + Double(attoseconds) / 1e18
+}

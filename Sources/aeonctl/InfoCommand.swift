@@ -1,0 +1,51 @@
+import Aeon
+import ArgumentParser
+import Foundation
+
+/// `aeonctl info`.
+struct InfoCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "info",
+        abstract: "Describe a store: format, dimension, metric, counts, postings, files, log, SIMD level.",
+        discussion: """
+            Opens the store read-only (it never modifies it).
+
+            Examples:
+              aeonctl info memories
+              aeonctl info memories --json
+            """
+    )
+
+    @Argument(help: "The store directory.") var store: String
+    @Flag(name: .long, help: "Print one JSON object.") var json = false
+
+    func run() throws {
+        let s = try openStore(store)
+        let d = try reportingErrors { try s.describe() }
+        let st = d.statistics
+        if json {
+            let files = d.files.map { "{\"name\":\(jsonString($0.name)),\"bytes\":\($0.bytes)}" }.joined(separator: ",")
+            print(
+                "{\"path\":\(jsonString(s.path)),\"format\":{\"manifest\":\(d.formatVersions.manifest),\"postings\":\(d.formatVersions.postings),"
+                    + "\"records\":\(d.formatVersions.records),\"wal\":\(d.formatVersions.log)},\"dimension\":\(s.dimension),"
+                    + "\"metric\":\"\(s.metric)\",\"records\":\(st.records),\"indexed_records\":\(st.indexedRecords),"
+                    + "\"pending_writes\":\(st.pendingWrites),\"deleted\":\(st.pendingDeletes),\"generation\":\(st.generation),\"postings\":\(st.postings),"
+                    + "\"posting_size\":{\"min\":\(d.postingSizes.min),\"median\":\(d.postingSizes.median),\"max\":\(d.postingSizes.max)},"
+                    + "\"replication\":\(st.replicationFactor),\"index_bytes\":\(st.indexBytes),\"files\":[\(files)],"
+                    + "\"wal\":{\"segments\":\(d.logSegments),\"bytes\":\(d.logBytes),\"checkpoint_lsn\":\(st.checkpointLSN),"
+                    + "\"last_lsn\":\(st.lastLSN),\"records_since_checkpoint\":\(st.lastLSN - st.checkpointLSN)},"
+                    + "\"blobs\":null,\"lookaside\":null,\"simd_level\":\"\(s.kernels.level)\"}")
+            return
+        }
+        print("store        \(s.path)")
+        print("format       manifest v\(d.formatVersions.manifest), postings v\(d.formatVersions.postings), records v\(d.formatVersions.records), WAL v\(d.formatVersions.log)")
+        print("vectors      \(s.dimension)-d, metric \(s.metric)")
+        print("records      \(st.records) live (\(st.indexedRecords) indexed in generation \(st.generation); since the checkpoint \(st.pendingWrites) ids written, \(st.pendingDeletes) indexed ones deleted)")
+        print("postings     \(st.postings): entries min \(d.postingSizes.min) / median \(d.postingSizes.median) / max \(d.postingSizes.max), replication \(String(format: "%.2f", st.replicationFactor))")
+        print("files        " + d.files.map { "\($0.name) \($0.bytes) B" }.joined(separator: ", "))
+        print("WAL          \(d.logSegments) segment(s), \(d.logBytes) B; checkpoint LSN \(st.checkpointLSN), last LSN \(st.lastLSN) (\(st.lastLSN - st.checkpointLSN) records since)")
+        print("blobs        not yet (payloads live in the records file until the blob arena lands)")
+        print("lookaside    not yet")
+        print("SIMD         \(s.kernels.level)")
+    }
+}
