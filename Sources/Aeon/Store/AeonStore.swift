@@ -297,7 +297,10 @@ public final class AeonStore: Sendable {
                 return state.delta.entries.count
             }
         }
-        if checkpointThreshold > 0 && pending >= checkpointThreshold { try checkpoint() }
+        // The write is durable and applied whatever happens next: an automatic checkpoint that
+        // fails (the disk full, say) must not report it as failed. The next write retries; an
+        // explicit checkpoint() surfaces the error.
+        if checkpointThreshold > 0 && pending >= checkpointThreshold { try? checkpoint() }
     }
 
     /// Folds the pending writes into a new index generation and lets the log segments it

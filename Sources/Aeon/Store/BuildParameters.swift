@@ -47,13 +47,13 @@ public struct BuildParameters: Sendable, Hashable {
     public static let `default` = BuildParameters()
 
     func validated() throws(AeonError) -> BuildParameters {
-        guard postingSizeLimit >= 2 else { throw AeonError(.invalidArgument, "postingSizeLimit must be ≥ 2") }
+        guard (2...65_536).contains(postingSizeLimit) else { throw AeonError(.invalidArgument, "postingSizeLimit must be in 2...65536") }
         guard (1...8).contains(maxReplicas) else { throw AeonError(.invalidArgument, "maxReplicas must be in 1...8") }
-        guard replicaEpsilon >= 0, replicaGrowth >= 1, rngFactor > 0 else {
-            throw AeonError(.invalidArgument, "replicaEpsilon must be ≥ 0, replicaGrowth ≥ 1 and rngFactor > 0")
+        guard replicaEpsilon >= 0, replicaEpsilon.isFinite, (1...64).contains(replicaGrowth), rngFactor > 0, rngFactor.isFinite else {
+            throw AeonError(.invalidArgument, "replicaEpsilon must be finite and ≥ 0, replicaGrowth in 1...64, rngFactor finite and > 0")
         }
-        guard iterations >= 1, branching >= 2, threads >= 0 else {
-            throw AeonError(.invalidArgument, "iterations ≥ 1, branching ≥ 2 and threads ≥ 0 are required")
+        guard (1...1000).contains(iterations), (2...256).contains(branching), (0...1024).contains(threads) else {
+            throw AeonError(.invalidArgument, "iterations must be in 1...1000, branching in 2...256, threads in 0...1024")
         }
         return self
     }

@@ -29,7 +29,9 @@ public struct SearchParameters: Sendable, Hashable {
 
     func validated() throws(AeonError) -> SearchParameters {
         guard nprobe >= 1 else { throw AeonError(.invalidArgument, "nprobe must be at least 1 (got \(nprobe))") }
-        guard oversample >= 1 else { throw AeonError(.invalidArgument, "oversample must be at least 1 (got \(oversample))") }
+        guard (1...1024).contains(oversample) else {
+            throw AeonError(.invalidArgument, "oversample must be in 1...1024 (got \(oversample))")
+        }
         guard groupProbes >= 0 else { throw AeonError(.invalidArgument, "groupProbes must be ≥ 0 (got \(groupProbes))") }
         guard epsilon >= 0, !epsilon.isNaN else {
             throw AeonError(.invalidArgument, "epsilon must be ≥ 0 (got \(epsilon))")

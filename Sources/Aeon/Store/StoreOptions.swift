@@ -24,7 +24,9 @@ public struct StoreOptions: Sendable {
     public var recovery: WALRecoveryMode
     /// A write that leaves this many pending writes in memory checkpoints the store (0: never
     /// automatically). Pending writes are searched exactly, by brute force, until a checkpoint
-    /// folds them into the index.
+    /// folds them into the index. A failed automatic checkpoint does not fail the write that
+    /// triggered it (the write is already durable); the next write tries again, and an explicit
+    /// `checkpoint()` reports the error.
     public var checkpointThreshold: Int
     /// Benchmarks only: apply writes without logging them (a crash loses everything since the
     /// last checkpoint). Measures what the log costs; never for data anyone wants back.

@@ -5,6 +5,7 @@ public enum Durability: Sendable, Hashable {
     case synchronous
     /// Written to the operating system before the call returns (a process crash loses nothing);
     /// made durable by a sync at most `milliseconds` later (a power loss may lose that window).
+    /// Windows are clamped to 0…3,600,000 ms.
     case batched(milliseconds: Int)
     /// Written to the operating system before the call returns; synced only at checkpoints,
     /// segment switches and `sync()`.

@@ -290,7 +290,8 @@ public final class WriteAheadLog: @unchecked Sendable {
     private func scheduleBatchSync(afterMilliseconds milliseconds: Int) {
         guard !batchSyncPending else { return }
         batchSyncPending = true
-        DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(max(0, milliseconds))) { [weak self] in
+        let delay = min(max(0, milliseconds), 3_600_000)
+        DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(delay)) { [weak self] in
             guard let self else { return }
             self.lock.withLock { self.batchSyncPending = false }
             try? self.sync()

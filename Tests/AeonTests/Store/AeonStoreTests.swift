@@ -43,6 +43,25 @@ struct AeonStoreTests {
         #expect(code { _ = try store.search([Float](repeating: .nan, count: 16), k: 3) } == .invalidVector)
         #expect(code { _ = try store.search([Float](repeating: 0, count: 16), k: 3) } == .invalidVector)
         #expect(code { _ = try store.search(Self.data.queries[0], k: 3, parameters: SearchParameters(nprobe: 0)) } == .invalidArgument)
+        #expect(code { _ = try store.search(Self.data.queries[0], k: 3, parameters: SearchParameters(oversample: .max)) } == .invalidArgument)
+        #expect(code { _ = try store.search(Self.data.queries[0], k: 3, parameters: SearchParameters(epsilon: .nan)) } == .invalidArgument)
+        #expect(code { _ = try store.search(Self.data.queries[0], k: 3, parameters: SearchParameters(groupProbes: -1)) } == .invalidArgument)
+        // Extreme but valid knobs are answered, not trapped on.
+        #expect(try store.search(Self.data.queries[0], k: .max).count == 800)
+        #expect(try store.search(Self.data.queries[0], k: 5, parameters: SearchParameters(nprobe: .max, epsilon: .infinity, groupProbes: .max)).count == 5)
+    }
+
+    @Test("out-of-range build knobs are typed errors, not traps")
+    func buildKnobs() throws {
+        let dir = TemporaryDirectory()
+        for build in [
+            BuildParameters(replicaGrowth: 1e30), BuildParameters(postingSizeLimit: 1), BuildParameters(replicaEpsilon: .nan),
+            BuildParameters(maxReplicas: 9), BuildParameters(iterations: 0),
+        ] {
+            let store = try AeonStore.open(at: dir.child("s"), options: StoreOptions(dimension: 16, build: build))
+            #expect(code { try store.build(Self.data.records) } == .invalidArgument)
+            try store.close()
+        }
     }
 
     @Test("reopening with another dimension or metric is a typed error")
