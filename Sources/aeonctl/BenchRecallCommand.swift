@@ -58,6 +58,9 @@ struct BenchRecallCommand: ParsableCommand {
     @Option(name: .long, help: "Routing groups scanned per query (0: automatic).")
     var groupProbes = 0
 
+    @Option(name: .long, help: "Before the sweep, upsert this many random records without checkpointing them (they are searched exactly, beside the index).")
+    var pending = 0
+
     @Flag(name: .long, help: "Print one JSON object.")
     var json = false
 
@@ -93,6 +96,7 @@ struct BenchRecallCommand: ParsableCommand {
             printNote("reusing \(storePath)")
         }
 
+        if pending > 0 { try addPendingWrites(storePath) }
         let queries = try reportingErrors { try TexMexFile.readFloats(query, limit: nq) }
         let truth = try reportingErrors { try TexMexFile.readIntegers(gt, limit: queries.count) }
         guard truth.count == queries.count else {
@@ -111,6 +115,23 @@ struct BenchRecallCommand: ParsableCommand {
         } else {
             printSummary(report)
         }
+    }
+
+    /// Upserts `pending` random unit vectors (ids far above the base's) and leaves them in the log.
+    private func addPendingWrites(_ storePath: String) throws {
+        try reportingErrors {
+            let store = try AeonStore.open(at: storePath, options: StoreOptions(checkpointThreshold: 0))
+            var random = SplitMix64(seed: 42)
+            let records = (0..<pending).map { i -> Record in
+                var v = (0..<store.dimension).map { _ in Float(Int64(random.next() % 2_000_001) - 1_000_000) }
+                let norm = v.reduce(0) { $0 + $1 * $1 }.squareRoot()
+                v = v.map { $0 / norm }
+                return Record(id: 1 << 40 + UInt64(i), vector: v)
+            }
+            try store.upsert(records, durability: .none)
+            try store.close()
+        }
+        if !json { printNote("added \(pending) pending writes (not checkpointed)") }
     }
 
     /// Runs `aeonctl import` on the base file and returns its build time.

@@ -517,16 +517,24 @@ public final class AeonStore: Sendable {
             }
         }
         if snap.delta.liveCount > 0 {
-            // Pending writes: scored exactly.
-            for entry in snap.delta.entries.values {
-                guard let record = entry.record else { continue }
-                let score = record.vector.withUnsafeBufferPointer { v in
-                    prepared.withUnsafeBufferPointer { q in
-                        metric == .l2 ? -kernels.squaredL2(q, v) : kernels.dot(q, v)
+            // Pending writes: scored exactly; only the best k can matter, so select, don't sort all.
+            let best = context.candidates
+            best.reset(capacity: min(k, snap.delta.liveCount))
+            var threshold = -Float.infinity
+            var pendingIDs: [UInt64] = []
+            pendingIDs.reserveCapacity(snap.delta.liveCount)
+            prepared.withUnsafeBufferPointer { q in
+                for entry in snap.delta.entries.values {
+                    guard let record = entry.record else { continue }
+                    let score = record.vector.withUnsafeBufferPointer { v in
+                        metric == .l2 ? -kernels.squaredL2(q.baseAddress!, v.baseAddress!, dimension: dimension)
+                            : kernels.dot(q.baseAddress!, v.baseAddress!, dimension: dimension)
                     }
+                    pendingIDs.append(record.id)
+                    if score > threshold { threshold = best.offer(score, UInt32(pendingIDs.count - 1)) }
                 }
-                results.append(SearchResult(id: record.id, score: score))
             }
+            for (score, index) in best.unordered() { results.append(SearchResult(id: pendingIDs[Int(index)], score: score)) }
             results.sort { $0.score > $1.score || ($0.score == $1.score && $0.id < $1.id) }
         }
         return Array(results.prefix(k))

@@ -24,7 +24,9 @@ public struct StoreOptions: Sendable {
     public var recovery: WALRecoveryMode
     /// A write that leaves this many pending writes in memory checkpoints the store (0: never
     /// automatically). Pending writes are searched exactly, by brute force, until a checkpoint
-    /// folds them into the index. A failed automatic checkpoint does not fail the write that
+    /// folds them into the index: each costs every search about 80 ns (384-d, measured in
+    /// docs/BENCHMARKS.md), so the default keeps that under ~0.1 ms. A checkpoint rebuilds the
+    /// index (seconds for 10⁵ records) until in-place index maintenance lands. A failed automatic checkpoint does not fail the write that
     /// triggered it (the write is already durable); the next write tries again, and an explicit
     /// `checkpoint()` reports the error.
     public var checkpointThreshold: Int
@@ -37,7 +39,7 @@ public struct StoreOptions: Sendable {
         dimension: Int? = nil, metric: Metric? = nil, readOnly: Bool = false, createIfMissing: Bool = true,
         build: BuildParameters = .default, search: SearchParameters = .default, simdLevel: SIMDLevel? = nil,
         io: any FileIO = SystemFileIO(), durability: Durability = .synchronous, recovery: WALRecoveryMode = .strict,
-        checkpointThreshold: Int = 8192
+        checkpointThreshold: Int = 1024
     ) {
         self.dimension = dimension
         self.metric = metric
