@@ -1,6 +1,7 @@
 @_spi(Benchmarks) import Aeon
 import CSQLite
 import Dispatch
+import Foundation
 import Synchronization
 
 #if canImport(Glibc)
@@ -49,7 +50,7 @@ public struct IngestBenchmark: Sendable {
     ]
 
     public func run(progress: (String) -> Void = { _ in }) throws(AeonError) -> Report {
-        var random = BenchmarkRandom(seed: 5)
+        var random = SplitMix64(seed: 5)
         let records = (0..<max(vectors, commits * 2)).map { i in
             Record(
                 id: UInt64(i), vector: (0..<dimension).map { _ in random.unitFloat() },
@@ -77,7 +78,7 @@ public struct IngestBenchmark: Sendable {
 
     private func freshStore(_ name: String, logged: Bool) throws(AeonError) -> AeonStore {
         let path = directory + "/" + name
-        removeTree(path)
+        try? FileManager.default.removeItem(atPath: path)
         var options = StoreOptions(dimension: dimension, metric: .l2, checkpointThreshold: 0)
         options.writeAheadLogDisabled = !logged
         return try AeonStore.open(at: path, options: options)
@@ -134,19 +135,6 @@ public struct IngestBenchmark: Sendable {
         let elapsed = Timing.nanoseconds(clock.now - start)
         if failed.withLock({ $0 }) { throw AeonError(.io, "an SQLite insert failed during the benchmark", path: path) }
         return Double(records.count) / elapsed * 1e9
-    }
-
-    private func removeTree(_ path: String) {
-        guard let dir = opendir(path) else { return }
-        while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
-            guard name != "." && name != ".." else { continue }
-            var info = stat()
-            let child = path + "/" + name
-            if lstat(child, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR { removeTree(child) } else { unlink(child) }
-        }
-        closedir(dir)
-        rmdir(path)
     }
 }
 

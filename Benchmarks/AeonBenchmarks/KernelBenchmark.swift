@@ -139,7 +139,7 @@ public struct KernelBenchmark: Sendable {
     // MARK: measurements
 
     private func int8DotNanoseconds(_ kernels: Kernels, dimension: Int) -> (stored: Double, hot: Double) {
-        var rng = BenchmarkRandom(seed: UInt64(dimension))
+        var rng = SplitMix64(seed: UInt64(dimension))
         let query = AlignedVectors<Int8>.allocate(dimension) { rng.code() }
         let stored = AlignedVectors<Int8>.allocate(Self.storedVectors * dimension) { rng.code() }
         defer {
@@ -159,7 +159,7 @@ public struct KernelBenchmark: Sendable {
     }
 
     private func fp32DotNanoseconds(_ kernels: Kernels, dimension: Int) -> (stored: Double, hot: Double) {
-        var rng = BenchmarkRandom(seed: UInt64(dimension) + 1)
+        var rng = SplitMix64(seed: UInt64(dimension) + 1)
         let query = AlignedVectors<Float>.allocate(dimension) { rng.unitFloat() }
         let stored = AlignedVectors<Float>.allocate(Self.storedVectors * dimension) { rng.unitFloat() }
         defer {
@@ -182,7 +182,7 @@ public struct KernelBenchmark: Sendable {
     /// through the whole buffer.
     private func scanGBps(_ kernels: Kernels, dimension: Int, buffer: ScanBuffer) -> Double {
         let rows = buffer.bytes / dimension
-        var rng = BenchmarkRandom(seed: 99)
+        var rng = SplitMix64(seed: 99)
         let query = AlignedVectors<Int8>.allocate(dimension) { rng.code() }
         let scores = UnsafeMutablePointer<Int32>.allocate(capacity: rowsPerCall)
         defer {
@@ -248,7 +248,7 @@ struct ScanBuffer {
     init(bytes: Int) {
         self.bytes = bytes
         base = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 4096).bindMemory(to: Int8.self, capacity: bytes)
-        var rng = BenchmarkRandom(seed: 7)
+        var rng = SplitMix64(seed: 7)
         let seedBytes = min(bytes, 1 << 20)
         for i in 0..<seedBytes { base[i] = rng.code() }
         var filled = seedBytes
@@ -262,16 +262,9 @@ struct ScanBuffer {
     func deallocate() { base.deallocate() }
 }
 
-/// xorshift64*: cheap reproducible inputs for benchmarks.
-struct BenchmarkRandom {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed &* 0x9E37_79B9_7F4A_7C15 | 1 }
-    mutating func next() -> UInt64 {
-        state ^= state >> 12
-        state ^= state << 25
-        state ^= state >> 27
-        return state &* 0x2545_F491_4F6C_DD1D
-    }
+extension SplitMix64 {
+    /// A symmetric int8 code in [-127, 127].
     mutating func code() -> Int8 { Int8(Int(next() % 255) - 127) }
+    /// A float in [-1, 1).
     mutating func unitFloat() -> Float { Float(next() >> 40) / Float(1 << 24) * 2 - 1 }
 }

@@ -41,9 +41,7 @@ struct BenchIngestCommand: ParsableCommand {
         let benchmark = IngestBenchmark(directory: directory, vectors: vectors, commits: commits)
         let report = try reportingErrors { try benchmark.run(progress: { if !json { printNote("  measuring \($0)…") } }) }
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys]
-            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+            try printJSON(report)
             return
         }
         print("Aeon ingest — \(report.dimension)-d vectors, \(report.payloadBytes)-byte payloads; SQLite \(report.sqliteVersion)")

@@ -47,9 +47,7 @@ struct BenchKernelsCommand: ParsableCommand {
             scanBytes: scanMebibytes << 20)
         let report = try reportingErrors { try benchmark.run(progress: { if !json { printNote("  measuring \($0)…") } }) }
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys]
-            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+            try printJSON(report)
         } else {
             printTable(report, dimensions: benchmark.dimensions)
         }

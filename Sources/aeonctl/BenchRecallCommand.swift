@@ -109,9 +109,7 @@ struct BenchRecallCommand: ParsableCommand {
         let benchmark = RecallBenchmark(storePath: storePath, queries: queries, groundTruth: truth, k: k, sweep: sweep)
         let report = try reportingErrors { try benchmark.run(buildSeconds: buildSeconds, progress: { if !json { printNote("  " + $0) } }) }
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys]
-            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+            try printJSON(report)
         } else {
             printSummary(report)
         }

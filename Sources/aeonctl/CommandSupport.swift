@@ -15,6 +15,13 @@ func payloadText(_ payload: [UInt8]?, limit: Int = 100) -> String {
     return text.count > limit ? String(text.prefix(limit - 1)) + "…" : text
 }
 
+/// Prints a benchmark report as one JSON object with sorted keys.
+func printJSON(_ value: some Encodable) throws {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys]
+    print(String(decoding: try encoder.encode(value), as: UTF8.self))
+}
+
 func jsonString(_ text: String) -> String {
     let data = (try? JSONSerialization.data(withJSONObject: [text], options: [.withoutEscapingSlashes])) ?? Data("[\"\"]".utf8)
     return String(decoding: data.dropFirst().dropLast(), as: UTF8.self)
@@ -24,12 +31,8 @@ func jsonString(_ text: String) -> String {
 final class ProgressLine {
     let enabled: Bool
     init(enabled: Bool) { self.enabled = enabled }
-    func show(_ text: String) { if enabled { printRaw("\r\u{1B}[2K" + text) } }
-    func clear() { if enabled { printRaw("\r\u{1B}[2K") } }
-    private func printRaw(_ text: String) {
-        var bytes = text
-        bytes.withUTF8 { _ = write(STDERR_FILENO, $0.baseAddress, $0.count) }
-    }
+    func show(_ text: String) { if enabled { writeAll("\r\u{1B}[2K" + text, to: STDERR_FILENO) } }
+    func clear() { if enabled { writeAll("\r\u{1B}[2K", to: STDERR_FILENO) } }
 }
 
 /// Seconds in a `Duration`.

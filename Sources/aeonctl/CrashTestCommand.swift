@@ -77,17 +77,7 @@ struct CrashTestCommand: ParsableCommand {
     }
 
     /// One unbuffered line on stdout: it must reach the parent before the next operation starts.
-    private func report(_ line: String) {
-        var text = line + "\n"
-        text.withUTF8 { bytes in
-            var rest = UnsafeRawBufferPointer(bytes)
-            while !rest.isEmpty {
-                let n = Foundation.write(STDOUT_FILENO, rest.baseAddress, rest.count)
-                if n <= 0 { return }
-                rest = UnsafeRawBufferPointer(rebasing: rest[n...])
-            }
-        }
-    }
+    private func report(_ line: String) { writeAll(line + "\n", to: STDOUT_FILENO) }
 
     // MARK: the parent
 

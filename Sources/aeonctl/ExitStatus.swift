@@ -43,11 +43,16 @@ func printError(_ message: String) {
 
 /// Writes a line to stderr (progress and notes that must not mix with JSON on stdout).
 func printNote(_ message: String) {
-    var line = message + "\n"
-    line.withUTF8 { bytes in
+    writeAll(message + "\n", to: STDERR_FILENO)
+}
+
+/// Writes all of `text` to `fd` now, unbuffered (continuing after short writes).
+func writeAll(_ text: String, to fd: Int32) {
+    var text = text
+    text.withUTF8 { bytes in
         var rest = UnsafeRawBufferPointer(bytes)
         while !rest.isEmpty {
-            let n = write(STDERR_FILENO, rest.baseAddress, rest.count)
+            let n = write(fd, rest.baseAddress, rest.count)
             guard n > 0 else { return }
             rest = UnsafeRawBufferPointer(rebasing: rest[n...])
         }

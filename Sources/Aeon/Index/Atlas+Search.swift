@@ -6,6 +6,8 @@ final class SearchContext: @unchecked Sendable {
     let queryCodes = ScratchBuffer<Int8>()
     let scores = ScratchBuffer<Int32>()
     let candidates = TopK(capacity: 1)
+    /// Ids of the pending writes a search scored.
+    let pendingIDs = ScratchBuffer<UInt64>()
     var router: CentroidRouter?
     var routerGeneration: UInt64 = .max
     /// The work of the latest search.

@@ -8,18 +8,11 @@ struct AtlasBuilder {
     let parameters: BuildParameters
     let kernels: Kernels
 
-    /// What a build produced, for statistics.
-    struct Summary: Sendable {
-        var postings: Int
-        var entries: Int
-        var rows: Int
-    }
-
     /// Writes `postingsPath` and `recordsPath` for the prepared (validated, and for cosine
     /// normalised) vectors `data` (`ids.count × dimension`), syncing both before returning.
     func build(
         data: UnsafePointer<Float>, ids: [UInt64], payloads: [[UInt8]?], postingsPath: String, recordsPath: String
-    ) throws(AeonError) -> Summary {
+    ) throws(AeonError) {
         let rows = ids.count
         let threads = Parallel.threads(parameters.threads)
         var random = SplitMix64(seed: parameters.seed)
@@ -37,10 +30,9 @@ struct AtlasBuilder {
             leaves: leaves, data: data, centroids: centroids, centroidCodes: centroidCodes, codes: codes, threads: threads)
 
         try writeRecords(data: data, ids: ids, payloads: payloads, path: recordsPath)
-        let entries = try writePostings(
+        try writePostings(
             members: members, centroids: centroids, centroidCodes: centroidCodes, groups: routing, codes: codes, rows: rows,
             path: postingsPath)
-        return Summary(postings: leaves.count, entries: entries, rows: rows)
     }
 
     // MARK: clustering
@@ -299,7 +291,7 @@ struct AtlasBuilder {
     private func writePostings(
         members: [[Int32]], centroids: [Float], centroidCodes: QuantizedRows, groups: Grouping, codes: QuantizedRows, rows: Int,
         path: String
-    ) throws(AeonError) -> Int {
+    ) throws(AeonError) {
         let postings = members.count
         let stride = PagedFileLayout.align(dimension, codeAlignment)
         let writer = try PagedFileWriter(io: io, path: path, magic: PostingsHeader.magic, version: PostingsHeader.version)
@@ -380,6 +372,5 @@ struct AtlasBuilder {
             directoryPageCount: directoryPages, rowCount: rows, entryCount: members.reduce(0) { $0 + $1.count },
             groupCount: groups.ranges.count, build: parameters)
         try writer.finish(fileHeader: header.encoded())
-        return header.entryCount
     }
 }

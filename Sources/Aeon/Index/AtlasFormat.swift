@@ -69,12 +69,10 @@ struct PostingsHeader: Equatable {
         }
         self.metric = metric
         let fits = { (first: Int, count: Int) in first >= 1 && count >= 0 && first + count <= file.pageCount }
-        guard dimension >= 1, dimension <= Kernels.maximumDimension, stride == PagedFileLayout.align(dimension, codeAlignment),
+        guard dimension >= 1, dimension <= Kernels.maximumDimension, stride == codeStride,
             fits(centroidFirstPage, centroidPageCount), fits(directoryFirstPage, directoryPageCount),
             postingCount == 0 ? groupCount == 0 : (1...postingCount).contains(groupCount),
-            centroidPageCount
-                == PagedFileLayout.pages(
-                    forBytes: CentroidLayout(count: postingCount, groupCount: groupCount, dimension: dimension).byteCount),
+            centroidPageCount == PagedFileLayout.pages(forBytes: centroids.byteCount),
             directoryPageCount == PagedFileLayout.pages(forBytes: postingCount * PostingDirectoryEntry.size),
             (postingCount == 0) == (rowCount == 0), entryCount >= rowCount
         else {
@@ -222,11 +220,11 @@ struct RecordsHeader: Equatable {
         self.metric = metric
         let end = file.pageCount * pageSize
         let sections: [(page: Int, bytes: Int)] = [
-            (vectorsFirstPage, rowCount * PagedFileLayout.align(dimension * 4, codeAlignment)),
+            (vectorsFirstPage, rowCount * vectorStride),
             (idsFirstPage, rowCount * 8), (idIndexFirstPage, rowCount * Self.idIndexEntrySize),
             (payloadTableFirstPage, rowCount * Self.payloadEntrySize), (payloadDataFirstPage, payloadDataBytes),
         ]
-        guard dimension >= 1, dimension <= Kernels.maximumDimension, stride == PagedFileLayout.align(dimension * 4, codeAlignment),
+        guard dimension >= 1, dimension <= Kernels.maximumDimension, stride == vectorStride,
             rowCount >= 0, payloadDataBytes >= 0,
             sections.allSatisfy({ $0.page >= 1 && $0.page * pageSize + $0.bytes <= end })
         else {

@@ -252,14 +252,17 @@ public final class AeonStore: Sendable {
         guard !records.isEmpty else { return }
         var log: [LogRecord] = []
         log.reserveCapacity(records.count)
-        for record in records {
-            if let payload = record.payload, payload.count > Int(UInt32.max) {
-                throw AeonError(.invalidArgument, "record \(record.id): payload of \(payload.count) bytes exceeds 4 GiB")
-            }
-            let vector = try VectorValidation.prepare(record.vector, dimension: dimension, metric: metric, what: "record \(record.id)")
-            log.append(.upsert(id: record.id, vector: vector, payload: record.payload))
-        }
+        for record in records { log.append(.upsert(id: record.id, vector: try prepare(record), payload: record.payload)) }
         try write(log, wal: wal, durability: durability)
+    }
+
+    /// The record's vector as it is stored (checked; unit length for cosine), after checking
+    /// its payload fits a record.
+    private func prepare(_ record: Record) throws(AeonError) -> [Float] {
+        if let payload = record.payload, payload.count > Int(UInt32.max) {
+            throw AeonError(.invalidArgument, "record \(record.id): payload of \(payload.count) bytes exceeds 4 GiB")
+        }
+        return try VectorValidation.prepare(record.vector, dimension: dimension, metric: metric, what: "record \(record.id)")
     }
 
     /// Deletes the record with `id`, with the store's durability (a no-op, still logged, when
@@ -396,7 +399,7 @@ public final class AeonStore: Sendable {
         let postingsPath = path + "/" + Atlas.postingsName(next.generation)
         let recordsPath = path + "/" + Atlas.recordsName(next.generation)
         do {
-            _ = try builder.build(data: data, ids: ids, payloads: payloads, postingsPath: postingsPath, recordsPath: recordsPath)
+            try builder.build(data: data, ids: ids, payloads: payloads, postingsPath: postingsPath, recordsPath: recordsPath)
             try io.syncDirectory(path)
             try next.write(io: io, directory: path)
         } catch {
@@ -428,11 +431,7 @@ public final class AeonStore: Sendable {
             guard seen.insert(record.id).inserted else {
                 throw AeonError(.invalidArgument, "record \(i) repeats id \(record.id)")
             }
-            if let payload = record.payload, payload.count > Int(UInt32.max) {
-                throw AeonError(.invalidArgument, "record \(record.id): payload of \(payload.count) bytes exceeds 4 GiB")
-            }
-            let vector = try VectorValidation.prepare(record.vector, dimension: dimension, metric: metric, what: "record \(record.id)")
-            (data + i * dimension).update(from: vector, count: dimension)
+            (data + i * dimension).update(from: try prepare(record), count: dimension)
         }
         let result = maintenance.withLock { _ in
             Result { () throws(AeonError) in
@@ -521,8 +520,8 @@ public final class AeonStore: Sendable {
             let best = context.candidates
             best.reset(capacity: min(k, snap.delta.liveCount))
             var threshold = -Float.infinity
-            var pendingIDs: [UInt64] = []
-            pendingIDs.reserveCapacity(snap.delta.liveCount)
+            let pendingIDs = context.pendingIDs.reserve(snap.delta.liveCount)
+            var pending = 0
             prepared.withUnsafeBufferPointer { q in
                 for entry in snap.delta.entries.values {
                     guard let record = entry.record else { continue }
@@ -530,8 +529,9 @@ public final class AeonStore: Sendable {
                         metric == .l2 ? -kernels.squaredL2(q.baseAddress!, v.baseAddress!, dimension: dimension)
                             : kernels.dot(q.baseAddress!, v.baseAddress!, dimension: dimension)
                     }
-                    pendingIDs.append(record.id)
-                    if score > threshold { threshold = best.offer(score, UInt32(pendingIDs.count - 1)) }
+                    pendingIDs[pending] = record.id
+                    if score > threshold { threshold = best.offer(score, UInt32(pending)) }
+                    pending += 1
                 }
             }
             for (score, index) in best.unordered() { results.append(SearchResult(id: pendingIDs[Int(index)], score: score)) }

@@ -195,16 +195,8 @@ struct WALRecovery {
             }
             index += 1
         }
-        if let last = kept.last, names.last.map({ $0.0 }) != last.sequence {
-            // The last segment file was removed (torn creation); appending continues in the last kept one.
-            tailLength = nil
-        }
-        if tailLength == nil, let lastKept = kept.last {
-            let path = directory + "/" + WALFormat.segmentName(lastKept.sequence)
-            let file = try StorageFile(io: io, path: path, access: .readOnly)
-            tailLength = Int(try file.size)
-            try file.close()
-        }
+        // Every kept segment set `tailLength` to its valid end as it was read; the last one's is
+        // where appending continues (a later segment removed or skipped never set it).
         return Outcome(report: report, segments: kept, tailLength: kept.isEmpty ? nil : tailLength)
     }
 
