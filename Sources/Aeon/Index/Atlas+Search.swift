@@ -6,117 +6,164 @@ final class SearchContext: @unchecked Sendable {
     let queryCodes = ScratchBuffer<Int8>()
     let scores = ScratchBuffer<Int32>()
     let candidates = TopK(capacity: 1)
-    /// Ids of the pending writes a search scored.
-    let pendingIDs = ScratchBuffer<UInt64>()
     var router: CentroidRouter?
-    var routerGeneration: UInt64 = .max
     /// The work of the latest search.
     var statistics = SearchStatistics()
 
     init() {}
+
+    /// This context's router (the store's metric never changes, so one suffices).
+    func router(kernels: Kernels, metric: Metric) -> CentroidRouter {
+        if let router { return router }
+        let made = CentroidRouter(kernels: kernels, geometry: metric == .innerProduct ? .innerProduct : .l2)
+        router = made
+        return made
+    }
+}
+
+/// One search's query, in both forms, and the steps every index shape shares: routing to the
+/// nearest postings, the int8 scan of a posting into the candidates, and the fp32 rescoring.
+struct QueryScan {
+    let q: UnsafePointer<Float>
+    let codes: UnsafePointer<Int8>
+    let scale: Float
+    let dimension: Int
+    let metric: Metric
+    let kernels: Kernels
+    let context: SearchContext
+    let parameters: SearchParameters
+
+    /// Quantizes `query` into the context's buffer.
+    init(_ query: UnsafeBufferPointer<Float>, metric: Metric, kernels: Kernels, parameters: SearchParameters, context: SearchContext) {
+        let codes = context.queryCodes.reserve(query.count)
+        self.scale = kernels.quantize(query, into: UnsafeMutableBufferPointer(start: codes, count: query.count))
+        self.codes = UnsafePointer(codes)
+        self.q = query.baseAddress!
+        self.dimension = query.count
+        self.metric = metric
+        self.kernels = kernels
+        self.context = context
+        self.parameters = parameters
+    }
+
+    /// Distance (smaller is nearer) from the query to a centroid, under the metric's geometry.
+    func distance(to centroid: UnsafePointer<Float>) -> Float {
+        metric == .innerProduct ? -kernels.dot(q, centroid, dimension: dimension) : kernels.squaredL2(q, centroid, dimension: dimension)
+    }
+
+    /// The postings to scan, as router items: the `nprobe` nearest centroids (int8 scan of the
+    /// nearest groups, exact fp32 for the best few), without those beyond `(1 + ε) ×` the
+    /// nearest distance.
+    func probes(in source: some CentroidSource, postingCount: Int, centroid: (UInt32) -> UnsafePointer<Float>)
+        -> ArraySlice<(item: UInt32, distance: Float)>
+    {
+        let nprobe = min(parameters.nprobe, postingCount)
+        let shortlist = min(postingCount, nprobe + max(16, nprobe / 4))
+        let groupProbes = parameters.groupProbes > 0 ? parameters.groupProbes : min(source.groupCount, Self.automaticGroupProbes(nprobe: nprobe))
+        let near = context.router(kernels: kernels, metric: metric).nearest(
+            in: source, codes: codes, scale: scale, count: shortlist, groupProbes: groupProbes, groupDistance: distance(to:)
+        ) { distance(to: centroid($0)) }
+        var probes = near.prefix(nprobe)
+        if metric != .innerProduct, let nearest = probes.first, parameters.epsilon.isFinite {
+            let bound = nearest.distance * (1 + parameters.epsilon) * (1 + parameters.epsilon)
+            probes = probes.prefix { $0.distance <= bound }
+        }
+        return probes
+    }
+
+    /// Groups to scan when the caller leaves it to us: `max(8, nprobe / 2)`. In 384-d sentence
+    /// space the nearest postings of a query spread over many groups; fewer groups lose recall
+    /// (measured in docs/BENCHMARKS.md).
+    static func automaticGroupProbes(nprobe: Int) -> Int { max(8, nprobe / 2) }
+
+    /// Scores `count` posting entries with the int8 kernel and offers each row (once, and not
+    /// when `isDeleted` says so) to the candidates.
+    func offer(
+        count n: Int, rows: UnsafePointer<UInt32>, scales: UnsafePointer<Float>, norms: UnsafePointer<Float>,
+        codes entryCodes: UnsafePointer<Int8>, codeStride: Int, threshold: inout Float, isDeleted: ((UInt32) -> Bool)? = nil
+    ) {
+        context.statistics.entriesScanned += n
+        guard n > 0 else { return }
+        let scores = context.scores.reserve(n)
+        kernels.scan(query: codes, codes: entryCodes, dimension: dimension, stride: codeStride, count: n, scores: scores)
+        let candidates = context.candidates
+        for i in 0..<n {
+            let dot = Float(scores[i]) * scale * scales[i]
+            let approximate = metric == .l2 ? 2 * dot - norms[i] : dot
+            guard approximate > threshold else { continue }
+            // A replica of a row already held scores the same: keep one.
+            let row = rows[i]
+            if candidates.contains(row) { continue }
+            if let isDeleted, isDeleted(row) { continue }
+            threshold = candidates.offer(approximate, row)
+        }
+    }
+
+    /// The candidates, rescored with `exact` (or their approximate scores made comparable),
+    /// best `k` first.
+    func rescored(k: Int, prefetch: (Int) -> Void, exact: (Int) throws(AeonError) -> Float) throws(AeonError) -> [(row: Int, score: Float)] {
+        let candidates = context.candidates
+        var hits: [(row: Int, score: Float)] = []
+        hits.reserveCapacity(candidates.count)
+        let queryNorm = metric == .l2 ? kernels.dot(q, q, dimension: dimension) : 0
+        let held = candidates.unordered()
+        if parameters.rescore {
+            context.statistics.candidatesRescored = candidates.count
+            // Start every candidate's row loading at once: they are scattered over the records,
+            // and waiting for each in turn costs a full memory latency apiece.
+            for (_, row) in held { prefetch(Int(row)) }
+        }
+        for (approximate, row) in held {
+            let row = Int(row)
+            hits.append((row, parameters.rescore ? try exact(row) : (metric == .l2 ? approximate - queryNorm : approximate)))
+        }
+        hits.sort { $0.score > $1.score || ($0.score == $1.score && $0.row < $1.row) }
+        return Array(hits.prefix(k))
+    }
+
+    /// The exact score (higher is better) of a stored vector.
+    func exactScore(_ v: UnsafePointer<Float>) -> Float {
+        metric == .l2 ? -kernels.squaredL2(q, v, dimension: dimension) : kernels.dot(q, v, dimension: dimension)
+    }
 }
 
 extension Atlas {
     /// The `k` best rows for `query` (validated, and unit-length for cosine), best first.
     ///
-    /// Quantize the query; find the `nprobe` nearest centroids (int8 scan of the centroid table,
-    /// exact fp32 for the best few); drop those beyond `(1 + ε) ×` the nearest distance;
-    /// scan their postings with the int8 kernel, keeping the best `k × oversample` distinct
-    /// rows; rescore those with the fp32 vectors. When `k` reaches the record count every row
-    /// is scored exactly.
+    /// Quantize the query; find the `nprobe` nearest centroids; scan their postings with the
+    /// int8 kernel, keeping the best `k × oversample` distinct rows; rescore those with the fp32
+    /// vectors. When `k` reaches the record count every row is scored exactly.
     func search(
         _ query: UnsafeBufferPointer<Float>, k: Int, parameters: SearchParameters, kernels: Kernels, context: SearchContext
     ) throws(AeonError) -> [(row: Int, score: Float)] {
         precondition(query.count == dimension, "search: query of \(query.count) dims for \(dimension)")
         context.statistics = SearchStatistics()
         guard k > 0, rowCount > 0 else { return [] }
-        if k >= rowCount { return try exhaustive(query, kernels: kernels) }
-        let q = query.baseAddress!
-        let dimension = self.dimension, metric = self.metric
-
-        // Quantize the query.
-        let queryCodes = context.queryCodes.reserve(dimension)
-        let queryScale = kernels.quantize(query, into: UnsafeMutableBufferPointer(start: queryCodes, count: dimension))
-
-        // Route.
+        let scan = QueryScan(query, metric: metric, kernels: kernels, parameters: parameters, context: context)
+        if k >= rowCount {
+            var hits: [(row: Int, score: Float)] = []
+            hits.reserveCapacity(rowCount)
+            for row in 0..<rowCount { hits.append((row, scan.exactScore(try vector(row: row)))) }
+            hits.sort { $0.score > $1.score || ($0.score == $1.score && $0.row < $1.row) }
+            return hits
+        }
         let (table, centroidVectors, centroidStride) = try centroids()
-        if context.routerGeneration != generation || context.router == nil {
-            context.router = CentroidRouter(table: table, kernels: kernels, geometry: metric == .innerProduct ? .innerProduct : .l2)
-            context.routerGeneration = generation
-        }
-        let nprobe = min(parameters.nprobe, postingCount)
-        let shortlist = min(postingCount, nprobe + max(16, nprobe / 4))
-        let groupProbes = parameters.groupProbes > 0 ? parameters.groupProbes : automaticGroupProbes(nprobe: nprobe)
-        let groupDistance = { (g: UnsafePointer<Float>) -> Float in
-            metric == .innerProduct ? -kernels.dot(q, g, dimension: dimension) : kernels.squaredL2(q, g, dimension: dimension)
-        }
-        let near = context.router!.nearest(
-            codes: queryCodes, scale: queryScale, count: shortlist, groupProbes: groupProbes, groupDistance: groupDistance
-        ) { c in
-            let centroid = centroidVectors + Int(c) * centroidStride
-            return metric == .innerProduct
-                ? -kernels.dot(q, centroid, dimension: dimension) : kernels.squaredL2(q, centroid, dimension: dimension)
-        }
-        var probes = near.prefix(nprobe)
-        if metric != .innerProduct, let nearest = probes.first, parameters.epsilon.isFinite {
-            let bound = nearest.distance * (1 + parameters.epsilon) * (1 + parameters.epsilon)
-            probes = probes.prefix { $0.distance <= bound }
-        }
-
-        // Scan.
-        let candidates = context.candidates
-        candidates.reset(capacity: min(rowCount, k * parameters.oversample))
+        let probes = scan.probes(in: table, postingCount: postingCount) { centroidVectors + Int($0) * centroidStride }
+        context.candidates.reset(capacity: min(rowCount, k * parameters.oversample))
         var threshold = -Float.infinity
-        let codeStride = postingsHeader.codeStride
         for probe in probes {
-            let posting = try self.posting(Int(probe.posting))
+            let posting = try self.posting(Int(probe.item))
             context.statistics.postingsProbed += 1
-            context.statistics.entriesScanned += posting.count
-            let n = posting.count
-            guard n > 0 else { continue }
-            let scores = context.scores.reserve(n)
-            kernels.scan(query: queryCodes, codes: posting.codes, dimension: dimension, stride: codeStride, count: n, scores: scores)
-            let scales = posting.scales, norms = posting.squaredNorms, rows = posting.rows
-            for i in 0..<n {
-                let dot = Float(scores[i]) * queryScale * scales[i]
-                let approximate = metric == .l2 ? 2 * dot - norms[i] : dot
-                guard approximate > threshold else { continue }
-                // A replica of a row already held scores the same: keep one.
-                let row = rows[i]
-                if candidates.contains(row) { continue }
-                threshold = candidates.offer(approximate, row)
-            }
+            scan.offer(
+                count: posting.count, rows: posting.rows, scales: posting.scales, norms: posting.squaredNorms, codes: posting.codes,
+                codeStride: postingsHeader.codeStride, threshold: &threshold)
         }
-
-        // Rescore.
-        var hits: [(row: Int, score: Float)] = []
-        hits.reserveCapacity(candidates.count)
-        let queryNorm = metric == .l2 ? kernels.dot(q, q, dimension: dimension) : 0
-        if parameters.rescore { context.statistics.candidatesRescored = candidates.count }
-        let held = candidates.unordered()
-        if parameters.rescore {
-            // Start every candidate's row loading at once: they are scattered over the records
-            // file, and waiting for each in turn costs a full memory latency apiece.
-            for (_, row) in held where Int(row) < rowCount { prefetchVector(row: Int(row)) }
+        let rowCount = self.rowCount
+        return try scan.rescored(k: k) { row in
+            if row < rowCount { prefetchVector(row: row) }
+        } exact: { (row) throws(AeonError) in
+            scan.exactScore(try vector(row: row))
         }
-        for (approximate, row) in held {
-            let row = Int(row)
-            if parameters.rescore {
-                hits.append((row, try exactScore(q, row: row, kernels: kernels)))
-            } else {
-                guard row < rowCount else { throw AeonError(.corrupt, "a posting refers to row \(row) of \(rowCount)", path: postings.path) }
-                hits.append((row, metric == .l2 ? approximate - queryNorm : approximate))
-            }
-        }
-        hits.sort { $0.score > $1.score || ($0.score == $1.score && $0.row < $1.row) }
-        return Array(hits.prefix(k))
-    }
-
-    /// Groups to scan when the caller leaves it to us: `max(8, nprobe / 2)`. In 384-d sentence
-    /// space the nearest postings of a query spread over many groups; fewer groups lose recall
-    /// (measured in docs/BENCHMARKS.md).
-    func automaticGroupProbes(nprobe: Int) -> Int {
-        min(postingsHeader.groupCount, max(8, nprobe / 2))
     }
 
     /// Starts loading row `row`'s vector into the cache (it is checksummed when read).
@@ -124,19 +171,48 @@ extension Atlas {
         let offset = recordsHeader.vectorsFirstPage * pageSize + row * recordsHeader.vectorStride
         aeon_prefetch(records.region.base + offset, dimension * 4)
     }
+}
 
-    /// The exact score of `row` for the query under this index's metric (higher is better).
-    func exactScore(_ q: UnsafePointer<Float>, row: Int, kernels: Kernels) throws(AeonError) -> Float {
-        let v = try vector(row: row)
-        return metric == .l2 ? -kernels.squaredL2(q, v, dimension: dimension) : kernels.dot(q, v, dimension: dimension)
-    }
-
-    /// Every row scored exactly, best first.
-    private func exhaustive(_ query: UnsafeBufferPointer<Float>, kernels: Kernels) throws(AeonError) -> [(row: Int, score: Float)] {
-        var hits: [(row: Int, score: Float)] = []
-        hits.reserveCapacity(rowCount)
-        for row in 0..<rowCount { hits.append((row, try exactScore(query.baseAddress!, row: row, kernels: kernels))) }
-        hits.sort { $0.score > $1.score || ($0.score == $1.score && $0.row < $1.row) }
-        return hits
+extension LiveView {
+    /// The `k` best live rows for `query` (validated, and unit-length for cosine), best first:
+    /// as ``Atlas/search(_:k:parameters:kernels:context:)``, over the postings as they are now,
+    /// each the generation's entries plus those appended, skipping deleted rows.
+    func search(
+        _ query: UnsafeBufferPointer<Float>, k: Int, limit liveRows: Int, parameters: SearchParameters, kernels: Kernels,
+        context: SearchContext
+    ) throws(AeonError) -> [(row: Int, score: Float)] {
+        context.statistics = SearchStatistics()
+        guard k > 0, postingCount > 0 else { return [] }
+        let scan = QueryScan(query, metric: metric, kernels: kernels, parameters: parameters, context: context)
+        let rows = self.rows
+        if k >= liveRows {
+            var hits: [(row: Int, score: Float)] = []
+            for row in 0..<rows.nextRow where !rows.isDeleted(row) { hits.append((row, scan.exactScore(try vector(row: row)))) }
+            hits.sort { $0.score > $1.score || ($0.score == $1.score && $0.row < $1.row) }
+            return hits
+        }
+        let routing = self.routing
+        let probes = scan.probes(in: routing, postingCount: postingCount) { routing.centroid($0) }
+        context.candidates.reset(capacity: min(liveRows, k * parameters.oversample))
+        var threshold = -Float.infinity
+        let isDeleted = { (row: UInt32) in rows.isDeleted(Int(row)) }
+        for probe in probes {
+            guard let posting = postings[Int(routing.slot(probe.item))] else { continue }
+            context.statistics.postingsProbed += 1
+            if let base = try baseEntries(posting) {
+                scan.offer(
+                    count: base.count, rows: base.rows, scales: base.scales, norms: base.squaredNorms, codes: base.codes,
+                    codeStride: codeStride, threshold: &threshold, isDeleted: isDeleted)
+            }
+            scan.offer(
+                count: posting.count, rows: posting.rows, scales: posting.scales, norms: posting.squaredNorms, codes: posting.codes,
+                codeStride: codeStride, threshold: &threshold, isDeleted: isDeleted)
+        }
+        let atlas = self.atlas
+        return try scan.rescored(k: k) { row in
+            if !rows.isAppended(row), let atlas, row < atlas.rowCount { atlas.prefetchVector(row: row) }
+        } exact: { (row) throws(AeonError) in
+            scan.exactScore(try vector(row: row))
+        }
     }
 }

@@ -35,6 +35,27 @@ struct AtlasBuilder {
             path: postingsPath)
     }
 
+    /// Writes a generation whose clustering is given: `members[p]` are posting p's rows and
+    /// `centroids` its centroid (`members.count × dimension`); a checkpoint of an index written
+    /// to online. Only the routing groups are computed (k-means over the centroids, cheap).
+    func write(
+        data: UnsafePointer<Float>, ids: [UInt64], payloads: [[UInt8]?], members: [[Int32]], centroids: [Float],
+        postingsPath: String, recordsPath: String
+    ) throws(AeonError) {
+        precondition(centroids.count == members.count * dimension, "AtlasBuilder.write: one centroid per posting")
+        let threads = Parallel.threads(parameters.threads)
+        var random = SplitMix64(seed: parameters.seed)
+        let routing = group(centroids, count: members.count, threads: threads, random: &random)
+        let codes = QuantizedRows(data: data, rows: ids.count, dimension: dimension, kernels: kernels, threads: threads)
+        let centroidCodes = routing.centroids.withUnsafeBufferPointer {
+            QuantizedRows(data: $0.baseAddress, rows: members.count, dimension: dimension, kernels: kernels, threads: threads)
+        }
+        try writeRecords(data: data, ids: ids, payloads: payloads, path: recordsPath)
+        try writePostings(
+            members: routing.order.map { members[$0] }, centroids: routing.centroids, centroidCodes: centroidCodes, groups: routing,
+            codes: codes, rows: ids.count, path: postingsPath)
+    }
+
     // MARK: clustering
 
     /// Splits all rows into leaves of at most `postingSizeLimit` rows: k-means with
@@ -175,43 +196,34 @@ struct AtlasBuilder {
         // Per row: its postings, nearest first (slot 0 is the primary); -1 marks none.
         var chosenPosting = [Int32](repeating: -1, count: rows * slots)
         var chosenDistance = [Float](repeating: 0, count: rows * slots)
-        let candidates = min(postings, max(16, parameters.maxReplicas * 4))
-        let dimension = self.dimension, kernels = self.kernels, epsilon = parameters.replicaEpsilon
-        let rngFactorSquared = parameters.rngFactor * parameters.rngFactor
+        let rule = ReplicaRule(parameters)
+        let candidates = min(postings, rule.candidateCount)
+        let dimension = self.dimension, kernels = self.kernels
         centroids.withUnsafeBufferPointer { cs in
             chosenPosting.withUnsafeMutableBufferPointer { outPosting in
                 chosenDistance.withUnsafeMutableBufferPointer { outDistance in
                     let shared = UncheckedSendable((cs.baseAddress!, outPosting, outDistance, leafOf, data))
                     Parallel.forEachSlice(count: rows, threads: threads, grain: 256) { range in
                         let (cs, outPosting, outDistance, leafOf, data) = shared.value
-                        let router = CentroidRouter(table: centroidCodes.table, kernels: kernels)
-                        var chosen: [Int32] = []
+                        let router = CentroidRouter(kernels: kernels)
+                        let table = centroidCodes.table
+                        var chosen: [(posting: Int32, distance: Float)] = []
                         for row in range {
                             let x = data + row * dimension
                             var near = router.nearest(
-                                codes: codes.codes + row * codes.stride, scale: codes.scales[row], count: candidates,
-                                exact: { kernels.squaredL2(x, cs + Int($0) * dimension, dimension: dimension) })
+                                in: table, codes: codes.codes + row * codes.stride, scale: codes.scales[row], count: candidates,
+                                exact: { kernels.squaredL2(x, cs + Int($0) * dimension, dimension: dimension) }
+                            ).map { (posting: Int32($0.item), distance: $0.distance) }
                             let leaf = leafOf[row]
                             if !near.contains(where: { $0.posting == leaf }) {
                                 let d = kernels.squaredL2(x, cs + Int(leaf) * dimension, dimension: dimension)
                                 near.append((leaf, d))
                                 near.sort { $0.distance < $1.distance }
                             }
-                            let bound = near[0].distance * (1 + epsilon) * (1 + epsilon)
-                            chosen.removeAll(keepingCapacity: true)
-                            for candidate in near where chosen.count < slots {
-                                if !chosen.isEmpty {
-                                    if candidate.distance > bound { break }
-                                    let c = cs + Int(candidate.posting) * dimension
-                                    let blocked = chosen.contains { other in
-                                        rngFactorSquared * kernels.squaredL2(c, cs + Int(other) * dimension, dimension: dimension)
-                                            < candidate.distance
-                                    }
-                                    if blocked { continue }
-                                }
-                                outPosting[row * slots + chosen.count] = candidate.posting
-                                outDistance[row * slots + chosen.count] = candidate.distance
-                                chosen.append(candidate.posting)
+                            rule.choose(near, centroid: { cs + Int($0) * dimension }, dimension: dimension, kernels: kernels, into: &chosen)
+                            for (slot, choice) in chosen.enumerated() {
+                                outPosting[row * slots + slot] = choice.posting
+                                outDistance[row * slots + slot] = choice.distance
                             }
                         }
                     }

@@ -97,6 +97,6 @@ extension AeonStore {
     /// postings (fresh k-means over the current contents), drops deleted and replaced records,
     /// then checkpoints. Crash-safe like ``checkpoint()``.
     public func compact() throws(AeonError) {
-        try checkpoint(force: true)
+        try checkpoint(recluster: true)
     }
 }

@@ -47,10 +47,16 @@ public final class AeonStore: Sendable {
     /// Search buffers not in use, so a query does not allocate its scratch space.
     private let contexts = Mutex<[SearchContext]>([])
 
+    /// The index as writers change it (nil until the first write after a checkpoint); held
+    /// by one writer at a time while it applies its records, never by readers.
+    private let index: Mutex<LiveIndex?>
+
     private struct State: ~Copyable {
         var manifest: Manifest
         var atlas: Atlas?
         var delta: Delta
+        /// What searches read of the index being written to (nil: the generation alone).
+        var live: LiveView?
         var lock: StoreLock?
         var closed = false
     }
@@ -60,7 +66,7 @@ public final class AeonStore: Sendable {
 
     private init(
         path: String, io: any FileIO, kernels: Kernels, options: StoreOptions, manifest: Manifest, atlas: Atlas?, delta: Delta,
-        lock: StoreLock?, wal: WriteAheadLog?, recovery: WALRecoveryReport
+        live: LiveIndex?, lock: StoreLock?, wal: WriteAheadLog?, recovery: WALRecoveryReport
     ) {
         self.path = path
         self.io = io
@@ -75,7 +81,8 @@ public final class AeonStore: Sendable {
         self.wal = wal
         self.unloggedLSN = wal == nil && !options.readOnly ? Mutex(max(manifest.checkpointLSN, delta.lastLSN)) : nil
         self.recovery = recovery
-        self.state = Mutex(State(manifest: manifest, atlas: atlas, delta: delta, lock: lock))
+        self.index = Mutex(live)
+        self.state = Mutex(State(manifest: manifest, atlas: atlas, delta: delta, live: live?.view, lock: lock))
     }
 
     /// Opens the store at `path`, creating it (when allowed) if the directory is missing or
@@ -87,11 +94,13 @@ public final class AeonStore: Sendable {
     ///
     /// - Throws: ``AeonError/Code/locked`` when another process has it open for writing;
     ///   ``AeonError/Code/dimensionMismatch`` or ``AeonError/Code/invalidArgument`` when
-    ///   `options` disagree with the stored dimension or metric; ``AeonError/Code/notFound`` for
+    ///   `options` disagree with the stored dimension or metric, or hold out-of-range build
+    ///   parameters (writes maintain the index with them); ``AeonError/Code/notFound`` for
     ///   a missing store that may not be created, or a directory that holds something else;
     ///   ``AeonError/Code/corrupt`` for damaged files (strict recovery).
     public static func open(at path: String, options: StoreOptions = StoreOptions()) throws(AeonError) -> AeonStore {
         let io = options.io
+        let buildParameters = try options.build.validated()
         let kernels: Kernels
         if let level = options.simdLevel {
             kernels = try Kernels(level: level)
@@ -164,9 +173,11 @@ public final class AeonStore: Sendable {
             wal = log
             report = log.recovery
         }
+        let live = try LiveIndex.replaying(
+            delta, over: atlas, dimension: dimension, metric: manifest.metric, kernels: kernels, parameters: buildParameters)
         return AeonStore(
-            path: path, io: io, kernels: kernels, options: options, manifest: manifest, atlas: atlas, delta: delta, lock: lock,
-            wal: wal, recovery: report)
+            path: path, io: io, kernels: kernels, options: options, manifest: manifest, atlas: atlas, delta: delta, live: live,
+            lock: lock, wal: wal, recovery: report)
     }
 
     private static func parentDirectory(of path: String) -> String {
@@ -189,20 +200,24 @@ public final class AeonStore: Sendable {
         var manifest: Manifest
         var atlas: Atlas?
         var delta: Delta
+        var live: LiveView?
+
+        /// Records stored, pending writes included.
+        var count: Int { Int(manifest.recordCount) - delta.hiddenBaseCount + delta.liveCount }
     }
 
     private func snapshot() throws(AeonError) -> Snapshot {
         let result = state.withLock { state -> Result<Snapshot, AeonError> in
             state.closed
                 ? .failure(AeonError(.invalidArgument, "the store is closed", path: path))
-                : .success(Snapshot(manifest: state.manifest, atlas: state.atlas, delta: state.delta))
+                : .success(Snapshot(manifest: state.manifest, atlas: state.atlas, delta: state.delta, live: state.live))
         }
         return try result.get()
     }
 
     /// The number of records.
     public var count: Int {
-        state.withLock { Int($0.manifest.recordCount) - $0.delta.hiddenBaseCount + $0.delta.liveCount }
+        state.withLock { Snapshot(manifest: $0.manifest, atlas: nil, delta: $0.delta).count }
     }
 
     /// Syncs the log, releases the writer lock and the index; later calls throw. Closing twice
@@ -211,6 +226,7 @@ public final class AeonStore: Sendable {
         let lock = state.withLock { state -> StoreLock? in
             state.closed = true
             state.atlas = nil
+            state.live = nil
             let lock = state.lock
             state.lock = nil
             return lock
@@ -293,11 +309,22 @@ public final class AeonStore: Sendable {
             let atlas = try snapshot().atlas
             var inBase: [Bool] = []
             for record in records { inBase.append(try atlas?.row(id: record.id) != nil) }
-            pending = state.withLock { state in
-                for (i, record) in records.enumerated() {
-                    state.delta.apply(record, lsn: lsns.lowerBound + UInt64(i), inBase: inBase[i])
+            pending = try index.withLock { (live) throws(AeonError) -> Int in
+                // One writer at a time from here: the index applies each id's writes in LSN
+                // order, skipping any a later write has superseded in the delta already.
+                let (accepted, count) = state.withLock { state in
+                    let accepted = records.enumerated().map { i, record in
+                        state.delta.apply(record, lsn: lsns.lowerBound + UInt64(i), inBase: inBase[i])
+                    }
+                    return (accepted, state.delta.entries.count)
                 }
-                return state.delta.entries.count
+                if live == nil {
+                    live = try LiveIndex(atlas: atlas, dimension: dimension, metric: metric, kernels: kernels, parameters: buildParameters)
+                }
+                for (i, record) in records.enumerated() where accepted[i] { try live!.apply(record) }
+                let view = live!.view
+                state.withLock { $0.live = view }
+                return count
             }
         }
         // The write is durable and applied whatever happens next: an automatic checkpoint that
@@ -312,39 +339,54 @@ public final class AeonStore: Sendable {
     /// old log segments. Writers are held back only while it takes its snapshot and while it
     /// installs the result; searches never wait.
     public func checkpoint() throws(AeonError) {
-        try checkpoint(force: false)
+        try checkpoint(recluster: false)
     }
 
-    func checkpoint(force: Bool) throws(AeonError) {
+    /// ``checkpoint()``; with `recluster`, a fresh build (k-means) of every live record even
+    /// when nothing is pending (``compact()``), instead of writing out the online index.
+    func checkpoint(recluster: Bool) throws(AeonError) {
         let wal = try writable()
         let result = maintenance.withLock { _ in
             Result { () throws(AeonError) in
                 // 1. A consistent snapshot: every logged write applied, none in flight.
                 gate.enterExclusive()
-                let taken = Result { () throws(AeonError) -> (Snapshot, UInt64) in
+                let taken = Result { () throws(AeonError) -> (Snapshot, UInt64, FrozenIndex?) in
                     let snap = try snapshot()
-                    return (snap, wal?.lastLSN ?? snap.delta.lastLSN)
+                    let frozen = recluster ? nil : try index.withLock { (live) throws(AeonError) -> FrozenIndex in
+                        if let live { return live.freeze() }
+                        return try LiveIndex(atlas: snap.atlas, dimension: dimension, metric: metric, kernels: kernels, parameters: buildParameters)
+                            .freeze()
+                    }
+                    return (snap, wal?.lastLSN ?? snap.delta.lastLSN, frozen)
                 }
                 gate.leaveExclusive()
-                let (snap, lsn) = try taken.get()
-                guard force || !snap.delta.isEmpty || snap.manifest.checkpointLSN < lsn else { return }
+                let (snap, lsn, frozen) = try taken.get()
+                guard recluster || !snap.delta.isEmpty || snap.manifest.checkpointLSN < lsn else { return }
 
                 // 2. The new generation, while writers continue.
-                let (ids, data, payloads) = try merged(snap)
-                defer { data.deallocate() }
-                let next = try writeGeneration(
-                    ids: ids, data: data, payloads: payloads, previous: snap.manifest, checkpointLSN: lsn)
+                let contents: GenerationContents
+                if let frozen {
+                    contents = try serialized(frozen, delta: snap.delta)
+                } else {
+                    contents = try merged(snap)
+                }
+                defer { contents.data.deallocate() }
+                let next = try writeGeneration(contents, previous: snap.manifest, checkpointLSN: lsn)
 
-                // 3. Install it; rebase the writes that arrived meanwhile on it.
+                // 3. Install it; replay the writes that arrived meanwhile onto it.
                 gate.enterExclusive()
                 let installed = Result { () throws(AeonError) in
                     let current = try snapshot()
                     let atlas = try Atlas(io: io, directory: path, manifest: next)
                     let rest = try current.delta.remaining(after: lsn) { (id) throws(AeonError) in try atlas.row(id: id) != nil }
+                    let live = try LiveIndex.replaying(
+                        rest, over: atlas, dimension: dimension, metric: metric, kernels: kernels, parameters: buildParameters)
+                    index.withLock { $0 = live }
                     state.withLock { state in
                         state.manifest = next
                         state.atlas = atlas
                         state.delta = rest
+                        state.live = live?.view
                     }
                 }
                 gate.leaveExclusive()
@@ -357,9 +399,70 @@ public final class AeonStore: Sendable {
         try result.get()
     }
 
-    /// The records of a snapshot as one contiguous batch: the index's rows not hidden by the
-    /// delta, then the delta's records (vectors already prepared).
-    private func merged(_ snap: Snapshot) throws(AeonError) -> ([UInt64], UnsafeMutablePointer<Float>, [[UInt8]?]) {
+    /// What a new generation holds: its records (vectors prepared) and, when the clustering is
+    /// given rather than to be built, each posting's rows and centroid.
+    private struct GenerationContents {
+        var ids: [UInt64]
+        var data: UnsafeMutablePointer<Float>
+        var payloads: [[UInt8]?]
+        var members: [[Int32]]?
+        var centroids: [Float] = []
+    }
+
+    /// The online index at a checkpoint's moment as a generation: the rows not deleted (the
+    /// generation's, then those appended), numbered anew, and the postings as they are, without
+    /// deleted rows; postings left empty go.
+    private func serialized(_ frozen: FrozenIndex, delta: Delta) throws(AeonError) -> GenerationContents {
+        let view = frozen.view, deleted = frozen.deleted, rows = view.rows
+        let live = (0..<deleted.rows).filter { !deleted.isDeleted($0) }
+        var renumbered = [Int32](repeating: -1, count: deleted.rows)
+        var ids: [UInt64] = [], payloads: [[UInt8]?] = []
+        ids.reserveCapacity(live.count)
+        payloads.reserveCapacity(live.count)
+        let data = UnsafeMutablePointer<Float>.allocate(capacity: max(1, live.count * dimension))
+        do throws(AeonError) {
+            for row in live {
+                renumbered[row] = Int32(ids.count)
+                (data + ids.count * dimension).update(from: try view.vector(row: row), count: dimension)
+                if rows.isAppended(row) {
+                    let id = rows.id(row)
+                    guard let record = delta.entries[id]?.record else {
+                        throw AeonError(.corrupt, "row \(row) (id \(id)) is in the index but not among the pending writes", path: path)
+                    }
+                    ids.append(id)
+                    payloads.append(record.payload)
+                } else {
+                    ids.append(try view.id(row: row))
+                    payloads.append(try view.atlas!.payload(row: row))
+                }
+            }
+            var members: [[Int32]] = [], centroids: [Float] = []
+            for part in frozen.postings {
+                var member: [Int32] = []
+                var seen = Set<Int32>()
+                let take = { (row: UInt32) throws(AeonError) in
+                    guard Int(row) < deleted.rows else {
+                        throw AeonError(.corrupt, "a posting refers to row \(row) of \(deleted.rows)", path: self.path)
+                    }
+                    let new = renumbered[Int(row)]
+                    if new >= 0, seen.insert(new).inserted { member.append(new) }
+                }
+                if let base = try view.baseEntries(part.posting) { for i in 0..<base.count { try take(base.rows[i]) } }
+                for i in 0..<part.count { try take(part.posting.rows[i]) }
+                guard !member.isEmpty else { continue }
+                members.append(member)
+                centroids.append(contentsOf: part.centroid)
+            }
+            return GenerationContents(ids: ids, data: data, payloads: payloads, members: members, centroids: centroids)
+        } catch {
+            data.deallocate()
+            throw error
+        }
+    }
+
+    /// The records of a snapshot as one contiguous batch, to be clustered afresh: the index's
+    /// rows not hidden by the delta, then the delta's records (vectors already prepared).
+    private func merged(_ snap: Snapshot) throws(AeonError) -> GenerationContents {
         var ids: [UInt64] = [], payloads: [[UInt8]?] = []
         let live = snap.delta.entries.values.compactMap(\.record).sorted { $0.id < $1.id }
         let capacity = (snap.atlas?.rowCount ?? 0) + live.count
@@ -383,23 +486,28 @@ public final class AeonStore: Sendable {
             data.deallocate()
             throw error
         }
-        return (ids, data, payloads)
+        return GenerationContents(ids: ids, data: data, payloads: payloads, members: nil)
     }
 
-    /// Builds generation `previous.generation + 1` from prepared vectors and switches the
-    /// manifest to it (durably). Returns the new manifest; the caller installs the snapshot.
-    private func writeGeneration(
-        ids: [UInt64], data: UnsafePointer<Float>, payloads: [[UInt8]?], previous: Manifest, checkpointLSN: UInt64
-    ) throws(AeonError) -> Manifest {
+    /// Writes generation `previous.generation + 1` and switches the manifest to it (durably).
+    /// Returns the new manifest; the caller installs the snapshot.
+    private func writeGeneration(_ contents: GenerationContents, previous: Manifest, checkpointLSN: UInt64) throws(AeonError) -> Manifest {
         let parameters = try buildParameters.validated()
         let next = Manifest(
-            dimension: dimension, metric: metric, generation: previous.generation + 1, recordCount: UInt64(ids.count),
+            dimension: dimension, metric: metric, generation: previous.generation + 1, recordCount: UInt64(contents.ids.count),
             checkpointLSN: checkpointLSN)
         let builder = AtlasBuilder(io: io, dimension: dimension, metric: metric, parameters: parameters, kernels: kernels)
         let postingsPath = path + "/" + Atlas.postingsName(next.generation)
         let recordsPath = path + "/" + Atlas.recordsName(next.generation)
         do {
-            try builder.build(data: data, ids: ids, payloads: payloads, postingsPath: postingsPath, recordsPath: recordsPath)
+            if let members = contents.members {
+                try builder.write(
+                    data: contents.data, ids: contents.ids, payloads: contents.payloads, members: members, centroids: contents.centroids,
+                    postingsPath: postingsPath, recordsPath: recordsPath)
+            } else {
+                try builder.build(
+                    data: contents.data, ids: contents.ids, payloads: contents.payloads, postingsPath: postingsPath, recordsPath: recordsPath)
+            }
             try io.syncDirectory(path)
             try next.write(io: io, directory: path)
         } catch {
@@ -441,12 +549,15 @@ public final class AeonStore: Sendable {
                 let snap = try snapshot()
                 let lsn = wal?.lastLSN ?? snap.delta.lastLSN
                 let next = try writeGeneration(
-                    ids: records.map(\.id), data: data, payloads: records.map(\.payload), previous: snap.manifest, checkpointLSN: lsn)
+                    GenerationContents(ids: records.map(\.id), data: data, payloads: records.map(\.payload), members: nil),
+                    previous: snap.manifest, checkpointLSN: lsn)
                 let atlas = try Atlas(io: io, directory: path, manifest: next)
+                index.withLock { $0 = nil }
                 state.withLock { state in
                     state.manifest = next
                     state.atlas = atlas
                     state.delta = Delta()
+                    state.live = nil
                 }
                 try Self.removeStaleFiles(io: io, directory: path, keeping: next.generation)
                 try wal?.rotate()
@@ -499,45 +610,18 @@ public final class AeonStore: Sendable {
         let snap = try snapshot()
         context.statistics = SearchStatistics()
         guard k > 0 else { return [] }
-        var results: [SearchResult] = []
-        if let atlas = snap.atlas {
-            // Ask for enough more to make up for rows the pending writes hide.
-            let hidden = snap.delta.hiddenBaseCount
-            let wanted = hidden == 0 ? k : (k >= count ? atlas.rowCount : k + min(hidden, 3 * k + 16))
-            let kernels = self.kernels
+        let kernels = self.kernels
+        if let live = snap.live {
             let hits = try prepared.withUnsafeBufferPointer { (q) throws(AeonError) in
-                try atlas.search(q, k: wanted, parameters: parameters, kernels: kernels, context: context)
+                try live.search(q, k: k, limit: snap.count, parameters: parameters, kernels: kernels, context: context)
             }
-            results.reserveCapacity(hits.count)
-            for hit in hits {
-                let id = try atlas.id(row: hit.row)
-                if hidden > 0, snap.delta.entries[id] != nil { continue }
-                results.append(SearchResult(id: id, score: hit.score))
-            }
+            return try hits.map { (hit) throws(AeonError) in SearchResult(id: try live.id(row: hit.row), score: hit.score) }
         }
-        if snap.delta.liveCount > 0 {
-            // Pending writes: scored exactly; only the best k can matter, so select, don't sort all.
-            let best = context.candidates
-            best.reset(capacity: min(k, snap.delta.liveCount))
-            var threshold = -Float.infinity
-            let pendingIDs = context.pendingIDs.reserve(snap.delta.liveCount)
-            var pending = 0
-            prepared.withUnsafeBufferPointer { q in
-                for entry in snap.delta.entries.values {
-                    guard let record = entry.record else { continue }
-                    let score = record.vector.withUnsafeBufferPointer { v in
-                        metric == .l2 ? -kernels.squaredL2(q.baseAddress!, v.baseAddress!, dimension: dimension)
-                            : kernels.dot(q.baseAddress!, v.baseAddress!, dimension: dimension)
-                    }
-                    pendingIDs[pending] = record.id
-                    if score > threshold { threshold = best.offer(score, UInt32(pending)) }
-                    pending += 1
-                }
-            }
-            for (score, index) in best.unordered() { results.append(SearchResult(id: pendingIDs[Int(index)], score: score)) }
-            results.sort { $0.score > $1.score || ($0.score == $1.score && $0.id < $1.id) }
+        guard let atlas = snap.atlas else { return [] }
+        let hits = try prepared.withUnsafeBufferPointer { (q) throws(AeonError) in
+            try atlas.search(q, k: k, parameters: parameters, kernels: kernels, context: context)
         }
-        return Array(results.prefix(k))
+        return try hits.map { (hit) throws(AeonError) in SearchResult(id: try atlas.id(row: hit.row), score: hit.score) }
     }
 
     /// Searches every query, spread over all cores; results in query order.
@@ -591,13 +675,15 @@ public final class AeonStore: Sendable {
     public var statistics: StoreStatistics {
         get throws(AeonError) {
             let snap = try snapshot()
+            let (splits, merges) = index.withLock { ($0?.splits ?? 0, $0?.merges ?? 0) }
             return StoreStatistics(
-                generation: snap.manifest.generation, records: count, postings: snap.atlas?.postingCount ?? 0,
+                generation: snap.manifest.generation, records: snap.count, postings: snap.live?.postingCount ?? snap.atlas?.postingCount ?? 0,
                 postingEntries: snap.atlas?.postingsHeader.entryCount ?? 0,
                 indexBytes: (snap.atlas?.postings.region.count ?? 0) + (snap.atlas?.records.region.count ?? 0),
                 indexedRecords: snap.atlas?.rowCount ?? 0, pendingWrites: snap.delta.entries.count,
                 pendingDeletes: snap.delta.deletedBaseCount,
-                checkpointLSN: snap.manifest.checkpointLSN, lastLSN: wal?.lastLSN ?? max(snap.delta.lastLSN, snap.manifest.checkpointLSN))
+                checkpointLSN: snap.manifest.checkpointLSN, lastLSN: wal?.lastLSN ?? max(snap.delta.lastLSN, snap.manifest.checkpointLSN),
+                splits: splits, merges: merges)
         }
     }
 }
@@ -608,7 +694,7 @@ public struct StoreStatistics: Sendable, Hashable {
     public var generation: UInt64
     /// Records stored, pending writes included.
     public var records: Int
-    /// Postings (clusters).
+    /// Postings (clusters), online splits and merges included.
     public var postings: Int
     /// Entries over all postings: indexed records plus their boundary replicas.
     public var postingEntries: Int
@@ -625,6 +711,10 @@ public struct StoreStatistics: Sendable, Hashable {
     public var checkpointLSN: UInt64
     /// The last log record written.
     public var lastLSN: UInt64
+    /// Postings split by writes since the checkpoint.
+    public var splits: Int = 0
+    /// Postings merged away by deletes since the checkpoint.
+    public var merges: Int = 0
     /// Average number of postings an indexed record is stored in.
     public var replicationFactor: Double { indexedRecords == 0 ? 0 : Double(postingEntries) / Double(indexedRecords) }
 }

@@ -25,15 +25,18 @@ struct Delta {
     var isEmpty: Bool { entries.isEmpty }
 
     /// Applies a mutation at `lsn`; `inBase` says whether the checkpointed index holds the id.
-    mutating func apply(_ record: LogRecord, lsn: UInt64, inBase: Bool) {
+    /// Returns false when a later write of the id is applied already (this one is superseded).
+    @discardableResult
+    mutating func apply(_ record: LogRecord, lsn: UInt64, inBase: Bool) -> Bool {
         lastLSN = max(lastLSN, lsn)
-        if let existing = entries[record.id], existing.lsn >= lsn { return }
+        if let existing = entries[record.id], existing.lsn >= lsn { return false }
         switch record {
         case .upsert(let id, let vector, let payload):
             insert(Entry(id: id, lsn: lsn, record: Record(id: id, vector: vector, payload: payload), inBase: inBase))
         case .delete(let id):
             insert(Entry(id: id, lsn: lsn, record: nil, inBase: inBase))
         }
+        return true
     }
 
     private mutating func insert(_ entry: Entry) {

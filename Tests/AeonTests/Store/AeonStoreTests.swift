@@ -58,9 +58,8 @@ struct AeonStoreTests {
             BuildParameters(replicaGrowth: 1e30), BuildParameters(postingSizeLimit: 1), BuildParameters(replicaEpsilon: .nan),
             BuildParameters(maxReplicas: 9), BuildParameters(iterations: 0),
         ] {
-            let store = try AeonStore.open(at: dir.child("s"), options: StoreOptions(dimension: 16, build: build))
-            #expect(code { try store.build(Self.data.records) } == .invalidArgument)
-            try store.close()
+            // Writes maintain the index with these knobs, so opening checks them.
+            #expect(code { _ = try AeonStore.open(at: dir.child("s"), options: StoreOptions(dimension: 16, build: build)) } == .invalidArgument)
         }
     }
 

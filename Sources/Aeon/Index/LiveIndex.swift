@@ -1,0 +1,515 @@
+/// What a search reads of an index being written to: the generation underneath, the appended
+/// rows and deletion marks, the postings by slot and the routing table. Immutable except that
+/// postings' entry counts and rows' deletion marks advance (atomically); a structural change
+/// (a split, a merge, a posting given room) publishes a new view.
+final class LiveView: @unchecked Sendable {
+    // Immutable after init; what it points to is safe for concurrent readers (see LiveRows, LivePosting).
+    let atlas: Atlas?
+    let rows: LiveRows
+    /// Postings by slot; `nil` marks a free slot.
+    let postings: [LivePosting?]
+    let routing: LiveRouting
+    let metric: Metric
+    let codeStride: Int
+    /// Postings in use.
+    let postingCount: Int
+
+    init(atlas: Atlas?, rows: LiveRows, postings: [LivePosting?], routing: LiveRouting, metric: Metric, codeStride: Int, postingCount: Int) {
+        self.atlas = atlas
+        self.rows = rows
+        self.postings = postings
+        self.routing = routing
+        self.metric = metric
+        self.codeStride = codeStride
+        self.postingCount = postingCount
+    }
+
+    var dimension: Int { rows.dimension }
+
+    /// Row `row`'s fp32 vector, wherever it lives.
+    func vector(row: Int) throws(AeonError) -> UnsafePointer<Float> {
+        if rows.isAppended(row) { return rows.vector(row) }
+        guard let atlas else { throw AeonError(.corrupt, "a posting refers to row \(row) of an empty generation") }
+        return try atlas.vector(row: row)
+    }
+
+    /// Row `row`'s id.
+    func id(row: Int) throws(AeonError) -> UInt64 {
+        if rows.isAppended(row) { return rows.id(row) }
+        guard let atlas else { throw AeonError(.corrupt, "a posting refers to row \(row) of an empty generation") }
+        return try atlas.id(row: row)
+    }
+
+    /// The entries of the generation's posting under `posting`, if any.
+    func baseEntries(_ posting: LivePosting) throws(AeonError) -> Atlas.PostingView? {
+        guard posting.base >= 0, let atlas else { return nil }
+        return try atlas.posting(Int(posting.base))
+    }
+}
+
+/// An Atlas generation being written to, SPFresh-style: new vectors go into their nearest
+/// postings (the build's RNG rule picks the replicas) in memory; deletes mark rows; a posting
+/// that outgrows the build's cap is split by 2-means, and the vectors near the two new
+/// centroids are checked for reassignment to neighbouring postings; a posting that shrinks
+/// below a quarter of the size limit is merged into its neighbours. A checkpoint writes the
+/// result as the next generation (no re-clustering).
+///
+/// Used by one writer at a time (the store's index lock); readers use ``view``.
+final class LiveIndex: @unchecked Sendable {
+    // Mutated only under the store's index lock; readers see only published views.
+    let atlas: Atlas?
+    let rows: LiveRows
+    let dimension: Int
+    let metric: Metric
+    let kernels: Kernels
+    let parameters: BuildParameters
+    let codeStride: Int
+    /// A posting never holds more entries than this (the build's cap).
+    let splitLimit: Int
+    /// A posting with fewer live entries than this is merged away.
+    let mergeLimit: Int
+    private let rule: ReplicaRule
+    private(set) var postings: [LivePosting?] = []
+    private var slotGroup: [Int32] = []
+    private var slotCentroids: [Float] = []
+    private var groups: [RoutingGroup] = []
+    private var freeSlots: [Int32] = []
+    private var liveSlots = 0
+    /// The live appended row of each id written since the generation.
+    private var appendedRow: [UInt64: UInt32] = [:]
+    private(set) var view: LiveView
+    private var random: SplitMix64
+    private let router: CentroidRouter
+    private let code: ScratchBuffer<Int8>
+    private var changed = false
+    /// Splits and merges done (for statistics and tests).
+    private(set) var splits = 0
+    private(set) var merges = 0
+
+    /// Postings the writer routes a vector's neighbourhood through.
+    private static let groupProbes = 16
+    private static let neighbours = 8
+
+    init(atlas: Atlas?, dimension: Int, metric: Metric, kernels: Kernels, parameters: BuildParameters) throws(AeonError) {
+        self.atlas = atlas
+        self.dimension = dimension
+        self.metric = metric
+        self.kernels = kernels
+        self.parameters = parameters
+        self.rule = ReplicaRule(parameters)
+        self.codeStride = PagedFileLayout.align(dimension, codeAlignment)
+        self.splitLimit = max(parameters.postingSizeLimit, Int((Float(parameters.postingSizeLimit) * parameters.replicaGrowth).rounded()))
+        self.mergeLimit = max(1, parameters.postingSizeLimit / 4)
+        self.rows = LiveRows(dimension: dimension, baseCount: atlas?.rowCount ?? 0)
+        self.random = SplitMix64(seed: parameters.seed)
+        self.router = CentroidRouter(kernels: kernels)
+        self.code = ScratchBuffer(capacity: PagedFileLayout.align(dimension, codeAlignment))
+        self.view = LiveView(
+            atlas: atlas, rows: rows, postings: [], routing: LiveRouting(dimension: dimension, groups: []), metric: metric,
+            codeStride: codeStride, postingCount: 0)
+        if let atlas, atlas.postingCount > 0 {
+            let (table, vectors, stride) = try atlas.centroids()
+            let groupCount = max(1, table.groupCount)
+            for g in 0..<groupCount {
+                let range = table.groups.map { $0.range(g) } ?? 0..<table.count
+                var centroids: [Float] = []
+                centroids.reserveCapacity(range.count * dimension)
+                for p in range { centroids.append(contentsOf: UnsafeBufferPointer(start: vectors + p * stride, count: dimension)) }
+                let groupVector = table.groups.map { $0.vectors + g * $0.vectorStride } ?? vectors
+                groups.append(RoutingGroup(
+                    vector: groupVector, slots: range.map { Int32($0) }, centroids: centroids, dimension: dimension, kernels: kernels))
+                for _ in range { slotGroup.append(Int32(g)) }
+                slotCentroids.append(contentsOf: centroids)
+            }
+            for p in 0..<atlas.postingCount {
+                postings.append(LivePosting(base: Int32(p), baseCount: try atlas.directoryEntry(p).count, capacity: 0, codeStride: codeStride))
+            }
+            liveSlots = atlas.postingCount
+        }
+        publish()
+    }
+
+    /// The postings in use.
+    var postingCount: Int { liveSlots }
+
+    // MARK: writes
+
+    /// Makes `vector` (prepared) the record `id`'s, replacing its previous row.
+    func upsert(id: UInt64, vector: UnsafePointer<Float>) throws(AeonError) {
+        if let old = try liveRow(of: id) { rows.markDeleted(Int(old)) }
+        let row = rows.append(id: id, vector: vector)
+        appendedRow[id] = row
+        try insert(row: row, vector: vector)
+        publishIfChanged()
+    }
+
+    /// Deletes the record `id` (nothing when absent); merges a posting it leaves too small.
+    func delete(id: UInt64) throws(AeonError) {
+        guard let row = try liveRow(of: id) else { return }
+        rows.markDeleted(Int(row))
+        appendedRow[id] = nil
+        let vector = try view.vector(row: Int(row))
+        for near in nearestSlots(vector, count: min(liveSlots, rule.candidateCount)) where postings[Int(near.posting)] != nil {
+            let slot = Int(near.posting)
+            guard try contains(slot, row: row) else { continue }
+            if liveSlots > 1, try liveEntries(slot).rows.count < mergeLimit { try merge(slot) }
+        }
+        publishIfChanged()
+    }
+
+    /// The row that holds `id` now, if any.
+    private func liveRow(of id: UInt64) throws(AeonError) -> UInt32? {
+        if let row = appendedRow[id] { return row }
+        guard let atlas, let row = try atlas.row(id: id), !rows.isDeleted(row) else { return nil }
+        return UInt32(row)
+    }
+
+    private func insert(row: UInt32, vector: UnsafePointer<Float>) throws(AeonError) {
+        let entry = quantized(row: row, vector: vector)
+        guard liveSlots > 0 else {
+            let slot = newSlot(centroid: vector, group: nil)
+            try append(entry, to: slot, vector: vector)
+            return
+        }
+        let near = nearestSlots(vector, count: min(liveSlots, rule.candidateCount))
+        var chosen: [(posting: Int32, distance: Float)] = []
+        rule.choose(near, centroid: centroid, dimension: dimension, kernels: kernels, into: &chosen)
+        for choice in chosen { try append(entry, to: Int(choice.posting), vector: vector) }
+    }
+
+    // MARK: entries
+
+    /// Entries gathered from postings: rows, scales, squared norms and codes, owned.
+    struct Entries {
+        var rows: [UInt32] = []
+        var scales: [Float] = []
+        var norms: [Float] = []
+        var codes: [Int8] = []
+
+        mutating func add(row: UInt32, scale: Float, norm: Float, code: UnsafePointer<Int8>, stride: Int) {
+            rows.append(row)
+            scales.append(scale)
+            norms.append(norm)
+            codes.append(contentsOf: UnsafeBufferPointer(start: code, count: stride))
+        }
+    }
+
+    private func quantized(row: UInt32, vector: UnsafePointer<Float>) -> Entries {
+        let codes = code.reserve(codeStride)
+        codes.initialize(repeating: 0, count: codeStride)
+        let scale = kernels.quantize(
+            UnsafeBufferPointer(start: vector, count: dimension), into: UnsafeMutableBufferPointer(start: codes, count: dimension))
+        var entry = Entries()
+        entry.add(row: row, scale: scale, norm: kernels.dot(vector, vector, dimension: dimension), code: codes, stride: codeStride)
+        return entry
+    }
+
+    /// Slot `slot`'s entries whose rows are not deleted, each row once.
+    private func liveEntries(_ slot: Int) throws(AeonError) -> Entries {
+        let posting = postings[slot]!
+        var entries = Entries()
+        var seen = Set<UInt32>()
+        if let base = try view.baseEntries(posting) {
+            for i in 0..<base.count where !rows.isDeleted(Int(base.rows[i])) && seen.insert(base.rows[i]).inserted {
+                entries.add(row: base.rows[i], scale: base.scales[i], norm: base.squaredNorms[i], code: base.codes + i * codeStride, stride: codeStride)
+            }
+        }
+        for i in 0..<posting.count where !rows.isDeleted(Int(posting.rows[i])) && seen.insert(posting.rows[i]).inserted {
+            entries.add(
+                row: posting.rows[i], scale: posting.scales[i], norm: posting.squaredNorms[i], code: posting.codes + i * codeStride,
+                stride: codeStride)
+        }
+        return entries
+    }
+
+    private func contains(_ slot: Int, row: UInt32) throws(AeonError) -> Bool {
+        let posting = postings[slot]!
+        if let base = try view.baseEntries(posting) {
+            for i in 0..<base.count where base.rows[i] == row { return true }
+        }
+        for i in 0..<posting.count where posting.rows[i] == row { return true }
+        return false
+    }
+
+    /// Appends entry `index` of `entries` to slot `slot`, making room first: a generation
+    /// posting gets memory of its own; a full one is split (or cleared of deleted entries), and
+    /// the entry goes to the nearer half.
+    private func append(_ entries: Entries, at index: Int = 0, to slot: Int, vector: UnsafePointer<Float>) throws(AeonError) {
+        var slot = slot
+        var posting = postings[slot]!
+        if posting.isFull {
+            if posting.totalCount < splitLimit {
+                replace(slot, with: try copy(posting, capacity: splitLimit - posting.baseCount))
+            } else if let other = try split(slot) {
+                let here = kernels.squaredL2(vector, centroid(Int32(slot)), dimension: dimension)
+                let there = kernels.squaredL2(vector, centroid(Int32(other)), dimension: dimension)
+                if there < here { slot = other }
+            }
+            posting = postings[slot]!
+            if posting.isFull {
+                // Identical vectors that 2-means cannot separate: give the posting more room.
+                replace(slot, with: try copy(posting, capacity: posting.capacity * 2))
+                posting = postings[slot]!
+            }
+        }
+        entries.codes.withUnsafeBufferPointer { codes in
+            posting.append(
+                row: entries.rows[index], scale: entries.scales[index], squaredNorm: entries.norms[index],
+                code: codes.baseAddress! + index * codeStride)
+        }
+    }
+
+    /// A copy of `posting` (its generation part shared) with room for `capacity` appended entries.
+    private func copy(_ posting: LivePosting, capacity: Int) throws(AeonError) -> LivePosting {
+        let copied = LivePosting(base: posting.base, baseCount: posting.baseCount, capacity: max(capacity, posting.count), codeStride: codeStride)
+        for i in 0..<posting.count {
+            copied.append(
+                row: posting.rows[i], scale: posting.scales[i], squaredNorm: posting.squaredNorms[i], code: posting.codes + i * codeStride)
+        }
+        return copied
+    }
+
+    private func fresh(_ entries: Entries, where keep: (Int) -> Bool = { _ in true }) -> LivePosting {
+        let posting = LivePosting(base: -1, baseCount: 0, capacity: max(splitLimit, entries.rows.count), codeStride: codeStride)
+        entries.codes.withUnsafeBufferPointer { codes in
+            for i in entries.rows.indices where keep(i) {
+                posting.append(row: entries.rows[i], scale: entries.scales[i], squaredNorm: entries.norms[i], code: codes.baseAddress! + i * codeStride)
+            }
+        }
+        return posting
+    }
+
+    // MARK: split and merge
+
+    /// Splits slot `slot` by 2-means into itself and a new slot (returned); or, when deleted
+    /// entries make up half of it, only drops them (returns nil).
+    private func split(_ slot: Int) throws(AeonError) -> Int? {
+        let entries = try liveEntries(slot)
+        let n = entries.rows.count
+        if n <= splitLimit / 2 {
+            replace(slot, with: fresh(entries))
+            return nil
+        }
+        let data = UnsafeMutablePointer<Float>.allocate(capacity: n * dimension)
+        defer { data.deallocate() }
+        for i in 0..<n { (data + i * dimension).update(from: try view.vector(row: Int(entries.rows[i])), count: dimension) }
+        let kmeans = KMeans(data: data, dimension: dimension, kernels: kernels, threads: 1)
+        var (means, assignment) = kmeans.cluster(rows: (0..<Int32(n)).map { $0 }, k: 2, iterations: parameters.iterations, random: &random)
+        if means.count < 2 * dimension || !assignment.contains(0) || !assignment.contains(1) {
+            // Identical vectors: halve.
+            assignment = (0..<n).map { Int32($0 < n / 2 ? 0 : 1) }
+            means = Array(UnsafeBufferPointer(start: data, count: dimension)) + Array(UnsafeBufferPointer(start: data + (n - 1) * dimension, count: dimension))
+        }
+        let old = Array(UnsafeBufferPointer(start: centroid(Int32(slot)), count: dimension))
+        let neighbours = nearestSlots(old, count: min(liveSlots, Self.neighbours + 1)).map { Int($0.posting) }.filter { $0 != slot }
+
+        // Vectors of the split posting now nearer a neighbour than either half move there.
+        var moves: [(entry: Int, to: Int)] = []
+        var stays = [Bool](repeating: true, count: n)
+        means.withUnsafeBufferPointer { m in
+            for i in 0..<n {
+                let x = data + i * dimension
+                var best = min(
+                    kernels.squaredL2(x, m.baseAddress!, dimension: dimension),
+                    kernels.squaredL2(x, m.baseAddress! + dimension, dimension: dimension))
+                var target: Int? = nil
+                for other in neighbours {
+                    let d = kernels.squaredL2(x, centroid(Int32(other)), dimension: dimension)
+                    if d < best { (best, target) = (d, other) }
+                }
+                if let target {
+                    moves.append((i, target))
+                    stays[i] = false
+                }
+            }
+        }
+        if !stays.enumerated().contains(where: { $0.element && assignment[$0.offset] == 0 })
+            || !stays.enumerated().contains(where: { $0.element && assignment[$0.offset] == 1 })
+        {
+            // Moving would empty a half: keep everything in the halves.
+            moves.removeAll()
+            stays = [Bool](repeating: true, count: n)
+        }
+        let first = fresh(entries) { stays[$0] && assignment[$0] == 0 }
+        let second = fresh(entries) { stays[$0] && assignment[$0] == 1 }
+        let group = Int(slotGroup[slot])
+        replace(slot, with: first)
+        setCentroid(slot, means.withUnsafeBufferPointer { $0.baseAddress! })
+        let other = means.withUnsafeBufferPointer { newSlot(centroid: $0.baseAddress! + dimension, group: group) }
+        replace(other, with: second)
+        splits += 1
+
+        // Vectors of the neighbours now nearer a new centroid than their own gain a replica.
+        for neighbour in neighbours where postings[neighbour] != nil {
+            let theirs = try liveEntries(neighbour)
+            for i in theirs.rows.indices {
+                let x = try view.vector(row: Int(theirs.rows[i]))
+                let own = kernels.squaredL2(x, centroid(Int32(neighbour)), dimension: dimension)
+                let a = kernels.squaredL2(x, centroid(Int32(slot)), dimension: dimension)
+                let b = kernels.squaredL2(x, centroid(Int32(other)), dimension: dimension)
+                let target = a <= b ? slot : other
+                guard min(a, b) < own, let posting = postings[target], !posting.isFull, try !contains(target, row: theirs.rows[i]) else { continue }
+                try append(theirs, at: i, to: target, vector: x)
+            }
+        }
+        for move in moves where postings[move.to] != nil {
+            guard try !contains(move.to, row: entries.rows[move.entry]) else { continue }
+            try append(entries, at: move.entry, to: move.to, vector: data + move.entry * dimension)
+        }
+        return other
+    }
+
+    /// Removes slot `slot`, re-inserting its live entries into their nearest other postings.
+    private func merge(_ slot: Int) throws(AeonError) {
+        let entries = try liveEntries(slot)
+        let group = Int(slotGroup[slot])
+        groups[group] = groups[group].removing(Int32(slot), kernels: kernels)
+        postings[slot] = nil
+        slotGroup[slot] = -1
+        freeSlots.append(Int32(slot))
+        liveSlots -= 1
+        merges += 1
+        changed = true
+        for i in entries.rows.indices {
+            let x = try view.vector(row: Int(entries.rows[i]))
+            guard let nearest = nearestSlots(x, count: 1).first else { continue }
+            let target = Int(nearest.posting)
+            guard try !contains(target, row: entries.rows[i]) else { continue }
+            try append(entries, at: i, to: target, vector: x)
+        }
+    }
+
+    // MARK: slots and routing
+
+    private func replace(_ slot: Int, with posting: LivePosting) {
+        postings[slot] = posting
+        changed = true
+    }
+
+    /// A new, empty slot with `centroid`, in `group` (or a new group when nil).
+    private func newSlot(centroid: UnsafePointer<Float>, group: Int?) -> Int {
+        let slot: Int
+        if let free = freeSlots.popLast() {
+            slot = Int(free)
+            postings[slot] = fresh(Entries())
+            for d in 0..<dimension { slotCentroids[slot * dimension + d] = centroid[d] }
+        } else {
+            slot = postings.count
+            postings.append(fresh(Entries()))
+            slotGroup.append(-1)
+            slotCentroids.append(contentsOf: UnsafeBufferPointer(start: centroid, count: dimension))
+        }
+        let g: Int
+        if let group {
+            g = group
+        } else {
+            g = groups.count
+            groups.append(RoutingGroup(vector: centroid, slots: [], centroids: [], dimension: dimension, kernels: kernels))
+        }
+        slotGroup[slot] = Int32(g)
+        groups[g] = groups[g].setting(Int32(slot), centroid: centroid, kernels: kernels)
+        liveSlots += 1
+        changed = true
+        return slot
+    }
+
+    private func setCentroid(_ slot: Int, _ value: UnsafePointer<Float>) {
+        for d in 0..<dimension { slotCentroids[slot * dimension + d] = value[d] }
+        let g = Int(slotGroup[slot])
+        groups[g] = groups[g].setting(Int32(slot), centroid: value, kernels: kernels)
+        changed = true
+    }
+
+    /// Slot `slot`'s centroid (valid until the next structural change).
+    func centroid(_ slot: Int32) -> UnsafePointer<Float> {
+        slotCentroids.withUnsafeBufferPointer { $0.baseAddress! + Int(slot) * dimension }
+    }
+
+    /// The `count` slots nearest `vector` by squared L2, nearest first.
+    private func nearestSlots(_ vector: UnsafePointer<Float>, count: Int) -> [(posting: Int32, distance: Float)] {
+        guard count > 0, liveSlots > 0 else { return [] }
+        let codes = code.reserve(codeStride)
+        let scale = kernels.quantize(
+            UnsafeBufferPointer(start: vector, count: dimension), into: UnsafeMutableBufferPointer(start: codes, count: dimension))
+        let routing = LiveRouting(dimension: dimension, groups: groups)
+        let dimension = self.dimension, kernels = self.kernels
+        return router.nearest(
+            in: routing, codes: codes, scale: scale, count: count, groupProbes: Self.groupProbes,
+            groupDistance: { kernels.squaredL2(vector, $0, dimension: dimension) },
+            exact: { kernels.squaredL2(vector, routing.centroid($0), dimension: dimension) }
+        ).map { (routing.slot($0.item), $0.distance) }
+    }
+
+    private func nearestSlots(_ vector: [Float], count: Int) -> [(posting: Int32, distance: Float)] {
+        vector.withUnsafeBufferPointer { nearestSlots($0.baseAddress!, count: count) }
+    }
+
+    private func publishIfChanged() {
+        if changed { publish() }
+    }
+
+    private func publish() {
+        view = LiveView(
+            atlas: atlas, rows: rows, postings: postings, routing: LiveRouting(dimension: dimension, groups: groups), metric: metric,
+            codeStride: codeStride, postingCount: liveSlots)
+        changed = false
+    }
+
+    // MARK: checkpoint
+
+    /// The index as it is now, for a checkpoint: each posting in use with its centroid and the
+    /// entries published so far, and the deletion marks. Writers may go on afterwards.
+    func freeze() -> FrozenIndex {
+        var parts: [FrozenIndex.Posting] = []
+        for (slot, posting) in postings.enumerated() {
+            guard let posting else { continue }
+            parts.append(FrozenIndex.Posting(
+                posting: posting, count: posting.count,
+                centroid: Array(UnsafeBufferPointer(start: centroid(Int32(slot)), count: dimension))))
+        }
+        return FrozenIndex(view: view, postings: parts, deleted: rows.deletionSnapshot())
+    }
+}
+
+/// A moment of a ``LiveIndex``, for a checkpoint to write out.
+struct FrozenIndex {
+    struct Posting {
+        let posting: LivePosting
+        /// Appended entries at that moment.
+        let count: Int
+        let centroid: [Float]
+    }
+
+    let view: LiveView
+    let postings: [Posting]
+    let deleted: DeletionSnapshot
+}
+
+extension LiveIndex {
+    /// Applies one logged mutation (its vector already prepared).
+    func apply(_ record: LogRecord) throws(AeonError) {
+        switch record {
+        case .upsert(let id, let vector, _):
+            try vector.withUnsafeBufferPointer { (v) throws(AeonError) in try upsert(id: id, vector: v.baseAddress!) }
+        case .delete(let id):
+            try delete(id: id)
+        }
+    }
+
+    /// A live index over `atlas` with the pending writes of `delta` applied (in log order);
+    /// `nil` when there are none.
+    static func replaying(
+        _ delta: Delta, over atlas: Atlas?, dimension: Int, metric: Metric, kernels: Kernels, parameters: BuildParameters
+    ) throws(AeonError) -> LiveIndex? {
+        guard !delta.isEmpty else { return nil }
+        let index = try LiveIndex(atlas: atlas, dimension: dimension, metric: metric, kernels: kernels, parameters: parameters)
+        for entry in delta.entries.values.sorted(by: { $0.lsn < $1.lsn }) {
+            if let record = entry.record {
+                try index.apply(.upsert(id: entry.id, vector: record.vector, payload: nil))
+            } else {
+                try index.apply(.delete(id: entry.id))
+            }
+        }
+        return index
+    }
+}

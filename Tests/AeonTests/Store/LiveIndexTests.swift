@@ -1,0 +1,182 @@
+import Dispatch
+import Synchronization
+import Testing
+@testable import Aeon
+
+/// The index maintained online: inserts into postings, splits, deletes, merges, and the
+/// checkpoint that writes it out.
+@Suite("online index maintenance")
+struct LiveIndexTests {
+    static let data = ClusteredData(count: 4000, queries: 40, dimension: 16, clusters: 24, seed: 77)
+
+    func open(_ dir: TemporaryDirectory, _ name: String = "s") throws -> AeonStore {
+        try AeonStore.open(at: dir.child(name), options: StoreOptions(dimension: 16, metric: .l2, checkpointThreshold: 0))
+    }
+
+    /// Recall@10 of `store` over the queries against the exact top 10 of `live` (id → vector).
+    func recall(_ store: AeonStore, live: [UInt64: [Float]]) throws -> Double {
+        var total = 0.0
+        for query in Self.data.queries {
+            var scored: [(id: UInt64, d: Double)] = []
+            for (id, vector) in live { scored.append((id, Double(Reference.squaredL2(query, vector)))) }
+            scored.sort { $0.d < $1.d || ($0.d == $1.d && $0.id < $1.id) }
+            let truth = Set(scored.prefix(10).map(\.id))
+            let found = try store.search(query, k: 10).map(\.id)
+            total += Double(found.filter { truth.contains($0) }.count) / 10
+        }
+        return total / Double(Self.data.queries.count)
+    }
+
+    /// Builds half, inserts the other half online and deletes a quarter of all; returns the
+    /// live set.
+    func churn(_ store: AeonStore, build: Bool = true) throws -> [UInt64: [Float]] {
+        let records = Self.data.records
+        var live: [UInt64: [Float]] = [:]
+        let half = records.count / 2
+        if build {
+            try store.build(Array(records[..<half]))
+            for r in records[..<half] { live[r.id] = r.vector }
+        }
+        for start in stride(from: build ? half : 0, to: records.count, by: 100) {
+            let batch = Array(records[start..<min(records.count, start + 100)])
+            try store.upsert(batch, durability: .none)
+            for r in batch { live[r.id] = r.vector }
+        }
+        var rng = SeededGenerator(seed: 5)
+        for r in records where Double.random(in: 0..<1, using: &rng) < 0.25 {
+            try store.delete(id: r.id, durability: .none)
+            live[r.id] = nil
+        }
+        return live
+    }
+
+    @Test("online inserts go into postings that split, and recall stays that of a fresh build")
+    func insertsAndSplits() throws {
+        let dir = TemporaryDirectory()
+        let store = try open(dir)
+        let live = try churn(store)
+        let stats = try store.statistics
+        #expect(stats.splits > 0, "inserting as many as were built must split postings")
+        #expect(stats.postings > (try #require(try store.currentIndex())).postingCount)
+        #expect(store.count == live.count)
+        let churned = try recall(store, live: live)
+
+        let fresh = try open(dir, "fresh")
+        try fresh.build(Self.data.records.filter { live[$0.id] != nil })
+        let rebuilt = try recall(fresh, live: live)
+        #expect(churned >= rebuilt - 0.03, "churned \(churned) vs fresh \(rebuilt)")
+        #expect(churned >= 0.9)
+
+        // Every inserted record finds itself; no deleted one is ever returned.
+        for r in Self.data.records[2000..<4000] where live[r.id] != nil {
+            if r.id % 10 == 0 { #expect(try store.search(r.vector, k: 1).first?.id == r.id) }
+        }
+        for query in Self.data.queries {
+            for hit in try store.search(query, k: 50) { #expect(live[hit.id] != nil) }
+        }
+        let all = try store.search(Self.data.queries[0], k: 10_000)
+        #expect(Set(all.map(\.id)) == Set(live.keys))
+    }
+
+    @Test("a checkpoint writes the online index out, and it reopens the same")
+    func checkpointKeepsEverything() throws {
+        let dir = TemporaryDirectory()
+        var store = try open(dir)
+        let live = try churn(store)
+        let before = try recall(store, live: live)
+        let postings = try store.statistics.postings
+        try store.checkpoint()
+        let stats = try store.statistics
+        #expect(stats.pendingWrites == 0 && stats.records == live.count && stats.indexedRecords == live.count)
+        #expect(stats.postings <= postings && stats.postings >= postings - postings / 4, "no re-clustering: \(stats.postings) of \(postings)")
+        #expect(try store.verify().isEmpty)
+        let after = try recall(store, live: live)
+        #expect(abs(after - before) <= 0.03, "before \(before), after \(after)")
+        for (id, vector) in live.prefix(200) { #expect(try store.get(id: id)?.vector == vector) }
+        try store.close()
+        store = try open(dir)
+        #expect(store.count == live.count)
+        #expect(try recall(store, live: live) == after)
+        // Writes after the checkpoint go online again.
+        try store.delete(id: live.keys.first!)
+        #expect(store.count == live.count - 1)
+    }
+
+    @Test("deleting most records merges postings away, and search sees only the rest")
+    func deletesMerge() throws {
+        let dir = TemporaryDirectory()
+        let store = try open(dir)
+        let records = Array(Self.data.records.prefix(2000))
+        try store.build(records)
+        var live = Dictionary(uniqueKeysWithValues: records.map { ($0.id, $0.vector) })
+        for r in records.dropFirst(200) {
+            try store.delete(id: r.id, durability: .none)
+            live[r.id] = nil
+        }
+        let stats = try store.statistics
+        #expect(stats.merges > 0)
+        #expect(stats.postings < (try #require(try store.currentIndex())).postingCount)
+        #expect(store.count == 200)
+        #expect(try recall(store, live: live) >= 0.9)
+        let all = try store.search(Self.data.queries[1], k: 5000)
+        #expect(Set(all.map(\.id)) == Set(live.keys))
+        try store.checkpoint()
+        #expect(try store.verify().isEmpty && store.count == 200)
+        #expect(Set(try store.search(Self.data.queries[1], k: 5000).map(\.id)) == Set(live.keys))
+    }
+
+    @Test("a store grown from nothing by writes alone is searchable")
+    func growFromEmpty() throws {
+        let dir = TemporaryDirectory()
+        let store = try open(dir)
+        let live = try churn(store, build: false)
+        #expect(try store.statistics.splits > 10)
+        #expect(try recall(store, live: live) >= 0.9)
+        try store.checkpoint()
+        #expect(try store.verify().isEmpty)
+        #expect(try recall(store, live: live) >= 0.9)
+    }
+
+    @Test("searches run while a writer inserts, splits and deletes")
+    func concurrentReaders() throws {
+        let dir = TemporaryDirectory()
+        let store = try open(dir)
+        let records = Self.data.records
+        try store.build(Array(records.prefix(1000)))
+        let stop = Atomic<Bool>(false)
+        let failures = Mutex<[String]>([])
+        let known = Set(records.map(\.id))
+        DispatchQueue.concurrentPerform(iterations: 3) { worker in
+            if worker == 0 {
+                defer { stop.store(true, ordering: .releasing) }
+                do {
+                    for start in stride(from: 1000, to: records.count, by: 50) {
+                        try store.upsert(Array(records[start..<(start + 50)]), durability: .none)
+                        try store.delete(id: records[start - 900].id, durability: .none)
+                    }
+                } catch {
+                    failures.withLock { $0.append("writer: \(error)") }
+                }
+                return
+            }
+            var i = worker
+            while !stop.load(ordering: .acquiring) {
+                do {
+                    let hits = try store.search(Self.data.queries[i % Self.data.queries.count], k: 10)
+                    let ids = hits.map(\.id)
+                    if hits.count != 10 || Set(ids).count != 10 || !ids.allSatisfy(known.contains)
+                        || zip(hits, hits.dropFirst()).contains(where: { $0.score < $1.score })
+                    {
+                        failures.withLock { $0.append("bad result \(ids)") }
+                    }
+                } catch {
+                    failures.withLock { $0.append("reader: \(error)") }
+                }
+                i += 2
+            }
+        }
+        #expect(failures.withLock { $0 }.isEmpty)
+        #expect(try store.statistics.splits > 0)
+        #expect(store.count == records.count - (records.count - 1000) / 50)
+    }
+}
