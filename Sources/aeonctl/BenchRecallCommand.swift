@@ -58,7 +58,7 @@ struct BenchRecallCommand: ParsableCommand {
     @Option(name: .long, help: "Routing groups scanned per query (0: automatic).")
     var groupProbes = 0
 
-    @Option(name: .long, help: "Before the sweep, upsert this many random records without checkpointing them (they are searched exactly, beside the index).")
+    @Option(name: .long, help: "Before the sweep, upsert this many random records without checkpointing them (they go into the index online).")
     var pending = 0
 
     @Flag(name: .long, help: "Print one JSON object.")

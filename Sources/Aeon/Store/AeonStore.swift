@@ -678,7 +678,7 @@ public final class AeonStore: Sendable {
             let (splits, merges) = index.withLock { ($0?.splits ?? 0, $0?.merges ?? 0) }
             return StoreStatistics(
                 generation: snap.manifest.generation, records: snap.count, postings: snap.live?.postingCount ?? snap.atlas?.postingCount ?? 0,
-                postingEntries: snap.atlas?.postingsHeader.entryCount ?? 0,
+                postingEntries: snap.live?.entryCount ?? snap.atlas?.postingsHeader.entryCount ?? 0,
                 indexBytes: (snap.atlas?.postings.region.count ?? 0) + (snap.atlas?.records.region.count ?? 0),
                 indexedRecords: snap.atlas?.rowCount ?? 0, pendingWrites: snap.delta.entries.count,
                 pendingDeletes: snap.delta.deletedBaseCount,
@@ -716,5 +716,5 @@ public struct StoreStatistics: Sendable, Hashable {
     /// Postings merged away by deletes since the checkpoint.
     public var merges: Int = 0
     /// Average number of postings an indexed record is stored in.
-    public var replicationFactor: Double { indexedRecords == 0 ? 0 : Double(postingEntries) / Double(indexedRecords) }
+    public var replicationFactor: Double { records == 0 ? 0 : Double(postingEntries) / Double(records) }
 }

@@ -10,18 +10,21 @@ struct LiveIndexTests {
     static let data = ClusteredData(count: 4000, queries: 40, dimension: 16, clusters: 24, seed: 77)
 
     func open(_ dir: TemporaryDirectory, _ name: String = "s") throws -> AeonStore {
-        try AeonStore.open(at: dir.child(name), options: StoreOptions(dimension: 16, metric: .l2, checkpointThreshold: 0))
+        // Small postings, so a few thousand writes split and merge plenty.
+        try AeonStore.open(
+            at: dir.child(name),
+            options: StoreOptions(dimension: 16, metric: .l2, build: BuildParameters(postingSizeLimit: 16), checkpointThreshold: 0))
     }
 
     /// Recall@10 of `store` over the queries against the exact top 10 of `live` (id → vector).
-    func recall(_ store: AeonStore, live: [UInt64: [Float]]) throws -> Double {
+    func recall(_ store: AeonStore, live: [UInt64: [Float]], parameters: SearchParameters? = nil) throws -> Double {
         var total = 0.0
         for query in Self.data.queries {
             var scored: [(id: UInt64, d: Double)] = []
             for (id, vector) in live { scored.append((id, Double(Reference.squaredL2(query, vector)))) }
             scored.sort { $0.d < $1.d || ($0.d == $1.d && $0.id < $1.id) }
             let truth = Set(scored.prefix(10).map(\.id))
-            let found = try store.search(query, k: 10).map(\.id)
+            let found = try store.search(query, k: 10, parameters: parameters).map(\.id)
             total += Double(found.filter { truth.contains($0) }.count) / 10
         }
         return total / Double(Self.data.queries.count)
@@ -57,7 +60,7 @@ struct LiveIndexTests {
         let live = try churn(store)
         let stats = try store.statistics
         #expect(stats.splits > 0, "inserting as many as were built must split postings")
-        #expect(stats.postings > (try #require(try store.currentIndex())).postingCount)
+        #expect(stats.postings == (try #require(try store.currentIndex())).postingCount + stats.splits - stats.merges)
         #expect(store.count == live.count)
         let churned = try recall(store, live: live)
 
@@ -115,9 +118,15 @@ struct LiveIndexTests {
         }
         let stats = try store.statistics
         #expect(stats.merges > 0)
-        #expect(stats.postings < (try #require(try store.currentIndex())).postingCount)
+        #expect(stats.postings == (try #require(try store.currentIndex())).postingCount - stats.merges)
         #expect(store.count == 200)
-        #expect(try recall(store, live: live) >= 0.9)
+        // Merged postings are recentred and their vectors re-placed by the RNG rule: search
+        // finds the survivors as well as in a fresh build of them.
+        let merged = try recall(store, live: live)
+        let freshStore = try open(dir, "fresh")
+        try freshStore.build(records.filter { live[$0.id] != nil })
+        let fresh = try recall(freshStore, live: live)
+        #expect(merged >= fresh - 0.03, "recall \(merged) vs \(fresh) fresh; \(stats.postings) postings, \(stats.merges) merges")
         let all = try store.search(Self.data.queries[1], k: 5000)
         #expect(Set(all.map(\.id)) == Set(live.keys))
         try store.checkpoint()
