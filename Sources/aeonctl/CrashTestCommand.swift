@@ -61,18 +61,28 @@ struct CrashTestCommand: ParsableCommand {
             try AeonStore.open(
                 at: dir,
                 options: StoreOptions(
-                    dimension: CrashOperation.dimension, metric: .l2, build: BuildParameters(postingSizeLimit: 16),
-                    durability: .synchronous, checkpointThreshold: 0))
+                    dimension: CrashOperation.dimension, metric: .l2, build: CrashOperation.build, durability: .synchronous,
+                    checkpointThreshold: 0))
         }
+        // Splits and merges so far (the store's counts restart at each checkpoint).
+        var done = (splits: 0, merges: 0)
         for k in start..<(start + 1_000_000) {
             report("T \(k)")
-            switch CrashOperation(seed: seed, index: k) {
+            let operation = CrashOperation(seed: seed, index: k)
+            let before = try reportingErrors { try store.statistics }
+            switch operation {
             case .upsert(let record): try reportingErrors { try store.upsert(record) }
             case .delete(let id): try reportingErrors { try store.delete(id: id) }
             case .checkpoint: try reportingErrors { try store.checkpoint() }
             case .compact: try reportingErrors { try store.compact() }
             }
+            let after = try reportingErrors { try store.statistics }
+            if after.splits >= before.splits && after.merges >= before.merges {
+                done.splits += after.splits - before.splits
+                done.merges += after.merges - before.merges
+            }
             report("A \(k)")
+            report("S \(done.splits) \(done.merges)")
         }
     }
 
@@ -88,6 +98,7 @@ struct CrashTestCommand: ParsableCommand {
         var model: [UInt64: Record] = [:]
         var next = 0
         var checked = 0, lost = 0, corrupt = 0, failedChecks = 0
+        var splits = 0, merges = 0, replayedSplits = 0, replayedMerges = 0
         var random = SplitMix64(seed: seed &* 0x9E37_79B9_7F4A_7C15 &+ 1)
 
         for iteration in 0..<iterations {
@@ -99,6 +110,11 @@ struct CrashTestCommand: ParsableCommand {
             process.standardOutput = pipe
             process.standardError = FileHandle.nullDevice
             try process.run()
+            var childSplits = 0, childMerges = 0
+            defer {
+                splits += childSplits
+                merges += childMerges
+            }
             let delay = 20 + Int(random.next() % UInt64(max(1, maxRunMs - 20)))
             usleep(UInt32(delay) * 1000)
             kill(process.processIdentifier, SIGKILL)
@@ -107,6 +123,11 @@ struct CrashTestCommand: ParsableCommand {
             var tried = -1, acknowledged = -1
             for line in output.split(separator: "\n") {
                 let parts = line.split(separator: " ")
+                if parts.count == 3, parts[0] == "S", let s = Int(parts[1]), let m = Int(parts[2]) {
+                    childSplits = s
+                    childMerges = m
+                    continue
+                }
                 guard parts.count == 2, let k = Int(parts[1]) else { continue }
                 if parts[0] == "T" { tried = max(tried, k) } else if parts[0] == "A" { acknowledged = max(acknowledged, k) }
             }
@@ -121,7 +142,8 @@ struct CrashTestCommand: ParsableCommand {
             // 3. Reopen as an application restarting would, and check.
             let store: AeonStore
             do {
-                store = try AeonStore.open(at: directory, options: StoreOptions(dimension: CrashOperation.dimension, metric: .l2))
+                store = try AeonStore.open(
+                    at: directory, options: StoreOptions(dimension: CrashOperation.dimension, metric: .l2, build: CrashOperation.build))
             } catch {
                 if error.code == .corrupt { corrupt += 1 }
                 printError("iteration \(iteration): reopening failed: \(error)")
@@ -133,6 +155,10 @@ struct CrashTestCommand: ParsableCommand {
                 apply(inFlight, to: &applied)
                 if case .upsert(let record) = inFlight, (try? store.get(id: record.id)) == record { model = applied }
                 if case .delete(let id) = inFlight, model[id] != nil, (try? store.get(id: id)) == nil { model = applied }
+            }
+            if let stats = try? store.statistics {
+                replayedSplits += stats.splits
+                replayedMerges += stats.merges
             }
             var problems: [String] = []
             for id in 0..<UInt64(CrashOperation.idSpace) {
@@ -162,6 +188,9 @@ struct CrashTestCommand: ParsableCommand {
             }
             next = max(next, tried + 1)
         }
+        print(
+            "postings split by the children: \(splits), merged: \(merges); "
+                + "while replaying the log on reopen: \(replayedSplits) splits, \(replayedMerges) merges")
         print("crash iterations: \(iterations), acknowledged writes checked: \(checked), lost: \(lost), corrupt opens: \(corrupt)")
         if lost > 0 || corrupt > 0 || failedChecks > 0 { throw ExitCode(ExitStatus.corrupt) }
     }
@@ -185,6 +214,9 @@ enum CrashOperation {
 
     static let dimension = 16
     static let idSpace = 300
+    /// Tiny postings, so the writes split and merge them all the time (split above 20 entries,
+    /// merge below 2 live ones).
+    static let build = BuildParameters(postingSizeLimit: 4)
 
     init(seed: UInt64, index: Int) {
         var random = SplitMix64(seed: seed ^ (UInt64(index) &* 0xD1B5_4A32_D192_ED03))
