@@ -89,8 +89,8 @@ public final class BlobArena: Sendable {
     /// Opens the arena in `directory`, creating the directory if needed.
     ///
     /// Checks every segment's header. Appends continue in the newest segment after its last intact
-    /// record: a tail torn by a crash (never synced, so never referenced) is cut off, and a newest
-    /// segment whose creation was torn is removed.
+    /// record: a tail torn by a crash (never synced, so never referenced) is cut off, and a segment
+    /// whose creation was torn is removed.
     ///
     /// - Throws: ``AeonError/Code/corrupt`` for a damaged segment header, naming the file; I/O errors.
     public static func open(io: any FileIO = SystemFileIO(), directory: String, options: Options = Options())
@@ -114,7 +114,7 @@ public final class BlobArena: Sendable {
             guard let opened = try BlobSegment.open(
                 io: io, directory: directory, generation: generation, asNewest: asNewest, segmentSize: options.segmentSize)
             else {
-                // Only the newest can be a torn creation; the next older one becomes the newest.
+                // A torn creation; when it was the newest, the next older segment becomes the newest.
                 try io.remove(BlobSegment.path(directory: directory, generation: generation))
                 writer.directoryUnsynced = true
                 continue

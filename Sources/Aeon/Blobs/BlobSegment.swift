@@ -72,8 +72,9 @@ final class BlobSegment: @unchecked Sendable {
     /// appends continue after the last intact record. Damage followed by intact records is left
     /// in place (those records may have been synced); reading the damaged blob reports it.
     ///
-    /// - Returns: `nil` when `asNewest` and the file was being created when the process stopped
-    ///   (shorter than its header, or a header of zeros): it never held a synced blob.
+    /// - Returns: `nil` when the file was being created when the process stopped (shorter than
+    ///   its header, or a header of zeros): it was never synced — a sync makes every segment's
+    ///   header durable before it returns — so it holds no blob the store references.
     /// - Throws: ``AeonError/Code/corrupt`` for a bad header (naming the file); I/O errors.
     static func open(io: any FileIO, directory: String, generation: UInt64, asNewest: Bool, segmentSize: Int)
         throws(AeonError) -> Opened?
@@ -87,7 +88,7 @@ final class BlobSegment: @unchecked Sendable {
         let size = Int(fileSize)
         let header = size >= BlobFormat.segmentHeaderSize ? try file.read(count: BlobFormat.segmentHeaderSize, at: 0) : []
         guard let recorded = header.withUnsafeBytes({ BlobFormat.parseSegmentHeader($0) }) else {
-            if asNewest && header.allSatisfy({ $0 == 0 }) { return nil }
+            if header.allSatisfy({ $0 == 0 }) { return nil }
             throw AeonError(.corrupt, "not a blob segment (bad magic, version or header checksum)", path: path, offset: 0)
         }
         guard recorded == generation else {

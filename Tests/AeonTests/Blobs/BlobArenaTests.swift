@@ -332,6 +332,13 @@ struct BlobArenaTests {
         #expect(try Self.segmentFiles(dir.path).count == 3)
         #expect(try Self.check(reopened, locations[2], payloads[2]) && (try Self.check(reopened, locations[5], payloads[5])))
         try reopened.close()
+
+        // An older segment left empty by a crash during its creation (never synced) goes on open.
+        FileBytes.write(dir.child(BlobFormat.segmentName(locations[2].segment)), [])
+        let cleaned = try BlobArena.open(directory: dir.path, options: .init(segmentSize: 8 << 10))
+        #expect(try Self.segmentFiles(dir.path).count == 2)
+        #expect(try Self.check(cleaned, locations[4], payloads[4]))
+        try cleaned.close()
     }
 
     /// What the threads of ``collectWhileReading()`` share.
