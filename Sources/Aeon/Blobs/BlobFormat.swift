@@ -1,0 +1,61 @@
+/// The arena's on-disk framing (docs/FORMAT.md, "Blob arena segments").
+enum BlobFormat {
+    static let magic = Array("AEONBLOB".utf8)
+    static let version: UInt32 = 1
+    /// Bytes of the segment header at the start of each segment file; the first record follows.
+    static let segmentHeaderSize = 32
+    /// Bytes of a record header.
+    static let recordHeaderSize = 24
+    /// Records start at, and are padded to, multiples of this.
+    static let alignment = 8
+    /// Record flag: the stored bytes are an LZ4 block.
+    static let compressedFlag: UInt32 = 1
+    /// The largest framed record: a ``BlobLocation`` holds its length in 32 bits.
+    static let maximumFramedLength = Int(UInt32.max) & ~(alignment - 1)
+
+    static let namePrefix = "blobs-"
+    static let nameSuffix = ".seg"
+
+    static func segmentName(_ generation: UInt64) -> String {
+        let digits = String(generation, radix: 16)
+        return namePrefix + String(repeating: "0", count: max(0, 16 - digits.count)) + digits + nameSuffix
+    }
+
+    /// The generation in a segment file name, or `nil` for other files.
+    static func generation(ofSegment name: String) -> UInt64? {
+        guard name.hasPrefix(namePrefix), name.hasSuffix(nameSuffix),
+            name.utf8.count == namePrefix.utf8.count + 16 + nameSuffix.utf8.count
+        else { return nil }
+        let digits = name.dropFirst(namePrefix.count).dropLast(nameSuffix.count)
+        // `UInt64(_:radix:)` would also take a sign.
+        guard digits.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) }) else { return nil }
+        return UInt64(digits, radix: 16)
+    }
+
+    /// The framed length of a record that stores `storedCount` bytes.
+    static func framedLength(storedCount: Int) -> Int {
+        PagedFileLayout.align(recordHeaderSize + storedCount, alignment)
+    }
+
+    static func segmentHeader(generation: UInt64) -> [UInt8] {
+        var w = BinaryWriter(capacity: segmentHeaderSize)
+        w.append(magic)
+        w.append(version)
+        w.append(UInt32(segmentHeaderSize))
+        w.append(generation)
+        w.append(UInt32(0))
+        w.append(CRC32C.checksum(w.bytes))
+        return w.bytes
+    }
+
+    /// The generation recorded in a segment header, or `nil` when it is not a valid one.
+    static func parseSegmentHeader(_ raw: UnsafeRawBufferPointer) -> UInt64? {
+        guard raw.count >= segmentHeaderSize, raw[0..<8].elementsEqual(magic),
+            CRC32C.checksum(UnsafeRawBufferPointer(rebasing: raw[0..<28]))
+                == UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 28, as: UInt32.self)),
+            UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 8, as: UInt32.self)) == version,
+            UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 12, as: UInt32.self)) == UInt32(segmentHeaderSize)
+        else { return nil }
+        return UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 16, as: UInt64.self))
+    }
+}

@@ -1,0 +1,43 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Real OS threads for tests that need several threads running at once. (Dispatch's pool may run
+/// its work items one after another on a 2-core machine, so a reader loop waiting for a writer
+/// that has not started would never end.)
+enum Threads {
+    private final class Work: Sendable {
+        let body: @Sendable () -> Void
+        init(_ body: @escaping @Sendable () -> Void) { self.body = body }
+    }
+
+    /// Runs `body(0)`, …, `body(count - 1)` on `count` new threads and waits for all of them.
+    static func run(_ count: Int, _ body: @escaping @Sendable (Int) -> Void) {
+        #if canImport(Darwin)
+        var threads: [pthread_t?] = []
+        #else
+        var threads: [pthread_t] = []
+        #endif
+        for index in 0..<count {
+            let work = Unmanaged.passRetained(Work { body(index) }).toOpaque()
+            #if canImport(Darwin)
+            var thread: pthread_t? = nil
+            #else
+            var thread = pthread_t()
+            #endif
+            let started = pthread_create(&thread, nil, { raw in
+                Unmanaged<Work>.fromOpaque(raw!).takeRetainedValue().body()
+                return nil
+            }, work)
+            precondition(started == 0, "pthread_create failed: \(started)")
+            threads.append(thread)
+        }
+        #if canImport(Darwin)
+        for thread in threads { pthread_join(thread!, nil) }
+        #else
+        for thread in threads { pthread_join(thread, nil) }
+        #endif
+    }
+}
