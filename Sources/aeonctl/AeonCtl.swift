@@ -15,7 +15,7 @@ struct AeonCtl: ParsableCommand {
             """,
         subcommands: [
             DemoCommand.self, CreateCommand.self, ImportCommand.self, InfoCommand.self, SearchCommand.self, GetCommand.self, DeleteCommand.self,
-            CheckpointCommand.self, CompactCommand.self, VerifyCommand.self, DumpCommand.self, SIMDCommand.self, BenchCommand.self, CrashTestCommand.self,
+            CheckpointCommand.self, CompactCommand.self, GCCommand.self, VerifyCommand.self, DumpCommand.self, SIMDCommand.self, BenchCommand.self, CrashTestCommand.self,
         ]
     )
 

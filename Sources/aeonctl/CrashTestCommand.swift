@@ -11,7 +11,7 @@ struct CrashTestCommand: ParsableCommand {
         discussion: """
             Each iteration starts this binary as a child that opens the store (synchronous \
             durability) and performs a seeded stream of upserts with payloads, deletes, \
-            checkpoints and compactions, reporting each operation to the parent before it starts and once it is \
+            checkpoints, compactions and blob garbage collections (with online splits and merges), reporting each operation to the parent before it starts and once it is \
             acknowledged. The parent kills it with SIGKILL after a random delay, reopens the store \
             and checks: every acknowledged write present with its exact vector and payload, no \
             deleted id back, the operation in flight either applied or not, every index page's \
@@ -74,7 +74,8 @@ struct CrashTestCommand: ParsableCommand {
             case .upsert(let record): try reportingErrors { try store.upsert(record) }
             case .delete(let id): try reportingErrors { try store.delete(id: id) }
             case .checkpoint: try reportingErrors { try store.checkpoint() }
-            case .compact: try reportingErrors { try store.compact() }
+            case .compact: _ = try reportingErrors { try store.compact() }
+            case .collectGarbage: _ = try reportingErrors { try store.collectGarbage(garbageRatio: 0.3) }
             }
             let after = try reportingErrors { try store.statistics }
             if after.splits >= before.splits && after.merges >= before.merges {
@@ -199,7 +200,7 @@ struct CrashTestCommand: ParsableCommand {
         switch operation {
         case .upsert(let record): model[record.id] = record
         case .delete(let id): model[id] = nil
-        case .checkpoint, .compact: break
+        case .checkpoint, .compact, .collectGarbage: break
         }
     }
 }
@@ -211,6 +212,7 @@ enum CrashOperation {
     case delete(UInt64)
     case checkpoint
     case compact
+    case collectGarbage
 
     static let dimension = 16
     static let idSpace = 300
@@ -226,6 +228,8 @@ enum CrashOperation {
             self = .checkpoint
         } else if roll < 4 {
             self = .compact
+        } else if roll < 6 {
+            self = .collectGarbage
         } else if roll < 25 {
             self = .delete(id)
         } else {

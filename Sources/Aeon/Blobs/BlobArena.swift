@@ -26,11 +26,17 @@ public final class BlobArena: Sendable {
         public var segmentSize: Int
         /// Payloads longer than this are LZ4-compressed when that saves at least 1/16 of them.
         public var compressionThreshold: Int
+        /// Open for reading only: nothing on disk changes (no tail is cut, no torn segment
+        /// removed, no directory made), and writes throw ``AeonError/Code/invalidArgument``.
+        /// Another process may be appending meanwhile; this arena reads what the files held
+        /// when it opened.
+        public var readOnly: Bool
 
         /// Options.
-        public init(segmentSize: Int = 64 << 20, compressionThreshold: Int = 128) {
+        public init(segmentSize: Int = 64 << 20, compressionThreshold: Int = 128, readOnly: Bool = false) {
             self.segmentSize = segmentSize
             self.compressionThreshold = compressionThreshold
+            self.readOnly = readOnly
         }
     }
 
@@ -101,6 +107,20 @@ public final class BlobArena: Sendable {
         let existing = io.exists(directory)
         if existing.exists && !existing.isDirectory {
             throw AeonError(.alreadyExists, "a file is in the way of the blob directory", path: directory)
+        }
+        if options.readOnly {
+            var writer = WriterState(nextGeneration: 0)
+            writer.failure = AeonError(.invalidArgument, "the blob arena is open read-only", path: directory)
+            var segments: [UInt64: BlobSegment] = [:]
+            let generations = existing.exists ? try io.list(directory).compactMap(BlobFormat.generation(ofSegment:)) : []
+            for generation in generations {
+                // Torn creations hold nothing referenced: skip them.
+                guard let opened = try BlobSegment.open(
+                    io: io, directory: directory, generation: generation, asNewest: false, segmentSize: options.segmentSize)
+                else { continue }
+                segments[generation] = opened.segment
+            }
+            return BlobArena(io: io, directory: directory, options: options, writer: writer, table: TableState(segments: segments))
         }
         if !existing.exists {
             try io.makeDirectory(directory)

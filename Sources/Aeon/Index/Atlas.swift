@@ -13,8 +13,12 @@ final class Atlas: @unchecked Sendable {
     let postingsHeader: PostingsHeader
     let recordsHeader: RecordsHeader
     let generation: UInt64
+    /// Where the payloads live.
+    let blobs: BlobArena
     /// Every search reads the whole centroid section: remember once it has been verified.
     private let centroidsVerified = Atomic<Bool>(false)
+    /// Clean-up to run once no reader holds this generation or an older one.
+    let retirement = RetirementToken()
 
     var dimension: Int { postingsHeader.dimension }
     var metric: Metric { postingsHeader.metric }
@@ -28,7 +32,7 @@ final class Atlas: @unchecked Sendable {
         return String(repeating: "0", count: max(0, 16 - digits.count)) + digits
     }
 
-    init(io: any FileIO, directory: String, manifest: Manifest) throws(AeonError) {
+    init(io: any FileIO, directory: String, manifest: Manifest, blobs: BlobArena) throws(AeonError) {
         let generation = manifest.generation
         let postings = try PagedFile(
             io: io, path: directory + "/" + Self.postingsName(generation), magic: PostingsHeader.magic,
@@ -54,6 +58,15 @@ final class Atlas: @unchecked Sendable {
         self.postingsHeader = ph
         self.recordsHeader = rh
         self.generation = generation
+        self.blobs = blobs
+    }
+
+    /// Deletes blob segments `generations` once no reader holds this generation or an older
+    /// one. A failure leaves files that the next collection finds unreferenced.
+    func retireBlobSegments(_ generations: [UInt64]) {
+        guard !generations.isEmpty else { return }
+        let blobs = self.blobs
+        retirement.onRetirement { try? blobs.retire(segments: generations) }
     }
 
     // MARK: postings
@@ -171,25 +184,41 @@ final class Atlas: @unchecked Sendable {
         return nil
     }
 
-    /// Row `row`'s payload; `nil` when it has none.
-    func payload(row: Int) throws(AeonError) -> [UInt8]? {
+    /// Where row `row`'s payload lies; `nil` when it has none.
+    func payloadReference(row: Int) throws(AeonError) -> PayloadReference? {
+        try checkRow(row, "a payload lookup")
         let base = recordsHeader.payloadTableFirstPage * pageSize + row * RecordsHeader.payloadEntrySize
         let entry = try records.bytes(base..<(base + RecordsHeader.payloadEntrySize))
-        let offset = entry.loadUnaligned(as: UInt64.self).littleEndian
-        let length = Int(entry.loadUnaligned(fromByteOffset: 8, as: UInt32.self).littleEndian)
-        let flags = entry.loadUnaligned(fromByteOffset: 12, as: UInt32.self).littleEndian
-        guard flags & 1 != 0 else { return nil }
-        guard offset <= UInt64(recordsHeader.payloadDataBytes), UInt64(length) <= UInt64(recordsHeader.payloadDataBytes) - offset else {
-            throw AeonError(.corrupt, "payload of row \(row) lies outside the payload data", path: records.path, offset: UInt64(base))
+        var reader = BinaryReader(entry, path: records.path, baseOffset: UInt64(base))
+        let location = try BlobLocation(from: &reader)
+        let length = Int(try reader.read(UInt32.self))
+        let flags = try reader.read(UInt32.self)
+        return flags & 1 == 0 ? nil : PayloadReference(location: location, length: length)
+    }
+
+    /// Row `row`'s payload, copied out; `nil` when it has none.
+    ///
+    /// - Throws: ``AeonError/Code/corrupt`` naming the row when the blob fails its checks.
+    func payload(row: Int) throws(AeonError) -> [UInt8]? {
+        guard let reference = try payloadReference(row: row) else { return nil }
+        let bytes: [UInt8]
+        do {
+            bytes = try blobs.read(reference.location)
+        } catch {
+            throw AeonError(error.code, "payload of row \(row): \(error.message)", path: error.path, offset: error.offset)
         }
-        let start = recordsHeader.payloadDataFirstPage * pageSize + Int(offset)
-        return Array(try records.bytes(start..<(start + length)))
+        guard bytes.count == reference.length else {
+            throw AeonError(
+                .corrupt, "payload of row \(row) is \(bytes.count) bytes; the records file says \(reference.length)", path: records.path)
+        }
+        return bytes
     }
 
     /// Every page of both files checked against its checksum (one error per bad page), then,
     /// when the pages are sound, the structure: every directory entry in bounds, every row
     /// reachable from some posting and each at most once per posting, the entry count, the id
-    /// index sorted, unique and consistent with the ids, every payload inside the payload data.
+    /// index sorted, unique and consistent with the ids, every payload readable from the blob
+    /// arena with its checksum intact.
     func verify() -> [AeonError] {
         var problems = postings.checkAllPages() + records.checkAllPages()
         guard problems.isEmpty else { return problems }
@@ -237,7 +266,15 @@ final class Atlas: @unchecked Sendable {
                 }
                 previous = id
             }
-            for row in 0..<rowCount { _ = try payload(row: row) }
+            // Every payload read back from the blob arena and checked, each bad one reported by record.
+            for row in 0..<rowCount {
+                do throws(AeonError) {
+                    _ = try payload(row: row)
+                } catch {
+                    let id = (try? self.id(row: row)).map { "record \($0)" } ?? "row \(row)"
+                    problems.append(AeonError(error.code, "\(id): \(error.message)", path: error.path, offset: error.offset))
+                }
+            }
         } catch {
             problems.append(error)
         }

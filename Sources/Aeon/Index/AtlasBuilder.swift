@@ -11,7 +11,7 @@ struct AtlasBuilder {
     /// Writes `postingsPath` and `recordsPath` for the prepared (validated, and for cosine
     /// normalised) vectors `data` (`ids.count × dimension`), syncing both before returning.
     func build(
-        data: UnsafePointer<Float>, ids: [UInt64], payloads: [[UInt8]?], postingsPath: String, recordsPath: String
+        data: UnsafePointer<Float>, ids: [UInt64], payloads: [PayloadReference?], postingsPath: String, recordsPath: String
     ) throws(AeonError) {
         let rows = ids.count
         let threads = Parallel.threads(parameters.threads)
@@ -39,7 +39,7 @@ struct AtlasBuilder {
     /// `centroids` its centroid (`members.count × dimension`); a checkpoint of an index written
     /// to online. Only the routing groups are computed (k-means over the centroids, cheap).
     func write(
-        data: UnsafePointer<Float>, ids: [UInt64], payloads: [[UInt8]?], members: [[Int32]], centroids: [Float],
+        data: UnsafePointer<Float>, ids: [UInt64], payloads: [PayloadReference?], members: [[Int32]], centroids: [Float],
         postingsPath: String, recordsPath: String
     ) throws(AeonError) {
         precondition(centroids.count == members.count * dimension, "AtlasBuilder.write: one centroid per posting")
@@ -252,7 +252,7 @@ struct AtlasBuilder {
 
     // MARK: files
 
-    private func writeRecords(data: UnsafePointer<Float>, ids: [UInt64], payloads: [[UInt8]?], path: String) throws(AeonError) {
+    private func writeRecords(data: UnsafePointer<Float>, ids: [UInt64], payloads: [PayloadReference?], path: String) throws(AeonError) {
         let rows = ids.count
         let writer = try PagedFileWriter(io: io, path: path, magic: RecordsHeader.magic, version: RecordsHeader.version)
         let stride = PagedFileLayout.align(dimension * 4, codeAlignment)
@@ -281,22 +281,17 @@ struct AtlasBuilder {
 
         let tablePage = try writer.startSection()
         w = BinaryWriter(capacity: rows * RecordsHeader.payloadEntrySize)
-        var offset: UInt64 = 0
+        let none = PayloadReference(location: BlobLocation(segment: 0, offset: 0, length: 0, checksum: 0), length: 0)
         for payload in payloads {
-            w.append(offset)
-            w.append(UInt32(payload?.count ?? 0))
+            (payload ?? none).location.encode(into: &w)
+            w.append(UInt32(payload?.length ?? 0))
             w.append(UInt32(payload == nil ? 0 : 1))
-            offset += UInt64(payload?.count ?? 0)
         }
         try writer.append(w.bytes)
 
-        let dataPage = try writer.startSection()
-        for payload in payloads { if let payload { try writer.append(payload) } }
-
         let header = RecordsHeader(
             dimension: dimension, metric: metric, rowCount: rows, vectorsFirstPage: vectorsPage, idsFirstPage: idsPage,
-            idIndexFirstPage: indexPage, payloadTableFirstPage: tablePage, payloadDataFirstPage: dataPage,
-            payloadDataBytes: Int(offset))
+            idIndexFirstPage: indexPage, payloadTableFirstPage: tablePage)
         try writer.finish(fileHeader: header.encoded())
     }
 

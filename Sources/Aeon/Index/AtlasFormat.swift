@@ -153,7 +153,8 @@ struct PostingLayout {
 /// The file-specific header of a `.records` file.
 struct RecordsHeader: Equatable {
     static let magic = Array("AEONRECS".utf8)
-    static let version: UInt32 = 1
+    /// 2: payloads live in the blob arena; the payload table holds their locations.
+    static let version: UInt32 = 2
 
     var dimension: Int
     var metric: Metric
@@ -162,12 +163,11 @@ struct RecordsHeader: Equatable {
     var idsFirstPage: Int
     var idIndexFirstPage: Int
     var payloadTableFirstPage: Int
-    var payloadDataFirstPage: Int
-    var payloadDataBytes: Int
 
     var vectorStride: Int { PagedFileLayout.align(dimension * 4, codeAlignment) }
     static let idIndexEntrySize = 16
-    static let payloadEntrySize = 16
+    /// A ``BlobLocation`` (24 bytes), the payload's length (u32) and flags (u32; bit 0: has one).
+    static let payloadEntrySize = 32
 
     func encoded() -> [UInt8] {
         var w = BinaryWriter()
@@ -180,14 +180,12 @@ struct RecordsHeader: Equatable {
         w.append(UInt32(idsFirstPage))
         w.append(UInt32(idIndexFirstPage))
         w.append(UInt32(payloadTableFirstPage))
-        w.append(UInt32(payloadDataFirstPage))
-        w.append(UInt64(payloadDataBytes))
         return w.bytes
     }
 
     init(
         dimension: Int, metric: Metric, rowCount: Int, vectorsFirstPage: Int, idsFirstPage: Int, idIndexFirstPage: Int,
-        payloadTableFirstPage: Int, payloadDataFirstPage: Int, payloadDataBytes: Int
+        payloadTableFirstPage: Int
     ) {
         self.dimension = dimension
         self.metric = metric
@@ -196,8 +194,6 @@ struct RecordsHeader: Equatable {
         self.idsFirstPage = idsFirstPage
         self.idIndexFirstPage = idIndexFirstPage
         self.payloadTableFirstPage = payloadTableFirstPage
-        self.payloadDataFirstPage = payloadDataFirstPage
-        self.payloadDataBytes = payloadDataBytes
     }
 
     /// Reads and checks the header of an opened records file.
@@ -212,8 +208,6 @@ struct RecordsHeader: Equatable {
         idsFirstPage = Int(try r.read(UInt32.self))
         idIndexFirstPage = Int(try r.read(UInt32.self))
         payloadTableFirstPage = Int(try r.read(UInt32.self))
-        payloadDataFirstPage = Int(try r.read(UInt32.self))
-        payloadDataBytes = Int(try r.read(UInt64.self))
         guard let metric = Metric(rawValue: metricValue) else {
             throw AeonError(.corrupt, "unknown metric \(metricValue)", path: file.path, offset: 40)
         }
@@ -222,10 +216,9 @@ struct RecordsHeader: Equatable {
         let sections: [(page: Int, bytes: Int)] = [
             (vectorsFirstPage, rowCount * vectorStride),
             (idsFirstPage, rowCount * 8), (idIndexFirstPage, rowCount * Self.idIndexEntrySize),
-            (payloadTableFirstPage, rowCount * Self.payloadEntrySize), (payloadDataFirstPage, payloadDataBytes),
+            (payloadTableFirstPage, rowCount * Self.payloadEntrySize),
         ]
-        guard dimension >= 1, dimension <= Kernels.maximumDimension, stride == vectorStride,
-            rowCount >= 0, payloadDataBytes >= 0,
+        guard dimension >= 1, dimension <= Kernels.maximumDimension, stride == vectorStride, rowCount >= 0,
             sections.allSatisfy({ $0.page >= 1 && $0.page * pageSize + $0.bytes <= end })
         else {
             throw AeonError(.corrupt, "records header fields are inconsistent with each other or the file", path: file.path, offset: 32)

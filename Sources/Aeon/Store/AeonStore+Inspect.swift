@@ -92,11 +92,4 @@ extension AeonStore {
         }
         return entries
     }
-
-    /// Rebuilds the index from every live record even when nothing is pending: rebalances the
-    /// postings (fresh k-means over the current contents), drops deleted and replaced records,
-    /// then checkpoints. Crash-safe like ``checkpoint()``.
-    public func compact() throws(AeonError) {
-        try checkpoint(recluster: true)
-    }
 }

@@ -39,9 +39,11 @@ public final class AeonStore: Sendable {
     private let unloggedLSN: Mutex<UInt64>?
     /// What replaying the log found on open.
     public let recovery: WALRecoveryReport
+    /// The payloads of checkpointed records (`blobs/`).
+    let blobs: BlobArena
     private let state: Mutex<State>
-    /// Serialises builds and checkpoints; never held by readers or plain writers.
-    private let maintenance = Mutex(())
+    /// Serialises builds, checkpoints and garbage collection; never held by readers or plain writers.
+    let maintenance = Mutex(())
     /// Writers pass it shared; a checkpoint holds it exclusively while it snapshots or swaps.
     private let gate = WriteGate()
     /// Search buffers not in use, so a query does not allocate its scratch space.
@@ -63,10 +65,11 @@ public final class AeonStore: Sendable {
 
     static let lockFileName = "LOCK"
     static let walDirectoryName = "wal"
+    static let blobDirectoryName = "blobs"
 
     private init(
         path: String, io: any FileIO, kernels: Kernels, options: StoreOptions, manifest: Manifest, atlas: Atlas?, delta: Delta,
-        live: LiveIndex?, lock: StoreLock?, wal: WriteAheadLog?, recovery: WALRecoveryReport
+        live: LiveIndex?, lock: StoreLock?, wal: WriteAheadLog?, recovery: WALRecoveryReport, blobs: BlobArena
     ) {
         self.path = path
         self.io = io
@@ -81,6 +84,7 @@ public final class AeonStore: Sendable {
         self.wal = wal
         self.unloggedLSN = wal == nil && !options.readOnly ? Mutex(max(manifest.checkpointLSN, delta.lastLSN)) : nil
         self.recovery = recovery
+        self.blobs = blobs
         self.index = Mutex(live)
         self.state = Mutex(State(manifest: manifest, atlas: atlas, delta: delta, live: live?.view, lock: lock))
     }
@@ -113,7 +117,7 @@ public final class AeonStore: Sendable {
         }
         var manifest = found.exists ? try Manifest.read(io: io, directory: path) : nil
         if manifest == nil {
-            let ignorable: Set<String> = [lockFileName, Manifest.fileName + ".tmp", walDirectoryName]
+            let ignorable: Set<String> = [lockFileName, Manifest.fileName + ".tmp", walDirectoryName, blobDirectoryName]
             let entries = found.exists ? try io.list(path).filter { !ignorable.contains($0) } : []
             guard entries.isEmpty else {
                 throw AeonError(.notFound, "not an Aeon store: the directory has no MANIFEST but holds other files", path: path)
@@ -150,7 +154,9 @@ public final class AeonStore: Sendable {
         if let metric = options.metric, metric != manifest.metric {
             throw AeonError(.invalidArgument, "the store's metric is \(manifest.metric), not \(metric)", path: path)
         }
-        let atlas = manifest.generation == 0 ? nil : try Atlas(io: io, directory: path, manifest: manifest)
+        let blobs = try BlobArena.open(
+            io: io, directory: path + "/" + blobDirectoryName, options: BlobArena.Options(readOnly: options.readOnly))
+        let atlas = manifest.generation == 0 ? nil : try Atlas(io: io, directory: path, manifest: manifest, blobs: blobs)
         if lock != nil { try removeStaleFiles(io: io, directory: path, keeping: manifest.generation) }
 
         // Replay the log after the checkpoint into the in-memory delta.
@@ -177,7 +183,7 @@ public final class AeonStore: Sendable {
             delta, over: atlas, dimension: dimension, metric: manifest.metric, kernels: kernels, parameters: buildParameters)
         return AeonStore(
             path: path, io: io, kernels: kernels, options: options, manifest: manifest, atlas: atlas, delta: delta, live: live,
-            lock: lock, wal: wal, recovery: report)
+            lock: lock, wal: wal, recovery: report, blobs: blobs)
     }
 
     private static func parentDirectory(of path: String) -> String {
@@ -233,6 +239,7 @@ public final class AeonStore: Sendable {
         }
         defer { try? lock?.release() }
         try wal?.close()
+        try blobs.close()
         try lock?.release()
     }
 
@@ -345,68 +352,94 @@ public final class AeonStore: Sendable {
     /// ``checkpoint()``; with `recluster`, a fresh build (k-means) of every live record even
     /// when nothing is pending (``compact()``), instead of writing out the online index.
     func checkpoint(recluster: Bool) throws(AeonError) {
-        let wal = try writable()
         let result = maintenance.withLock { _ in
-            Result { () throws(AeonError) in
-                // 1. A consistent snapshot: every logged write applied, none in flight.
-                gate.enterExclusive()
-                let taken = Result { () throws(AeonError) -> (Snapshot, UInt64, FrozenIndex?) in
-                    let snap = try snapshot()
-                    let frozen = recluster ? nil : try index.withLock { (live) throws(AeonError) -> FrozenIndex in
-                        if let live { return live.freeze() }
-                        return try LiveIndex(atlas: snap.atlas, dimension: dimension, metric: metric, kernels: kernels, parameters: buildParameters)
-                            .freeze()
-                    }
-                    return (snap, wal?.lastLSN ?? snap.delta.lastLSN, frozen)
-                }
-                gate.leaveExclusive()
-                let (snap, lsn, frozen) = try taken.get()
-                guard recluster || !snap.delta.isEmpty || snap.manifest.checkpointLSN < lsn else { return }
-
-                // 2. The new generation, while writers continue.
-                let contents: GenerationContents
-                if let frozen {
-                    contents = try serialized(frozen, delta: snap.delta)
-                } else {
-                    contents = try merged(snap)
-                }
-                defer { contents.data.deallocate() }
-                let next = try writeGeneration(contents, previous: snap.manifest, checkpointLSN: lsn)
-
-                // 3. Install it; replay the writes that arrived meanwhile onto it.
-                gate.enterExclusive()
-                let installed = Result { () throws(AeonError) in
-                    let current = try snapshot()
-                    let atlas = try Atlas(io: io, directory: path, manifest: next)
-                    let rest = try current.delta.remaining(after: lsn) { (id) throws(AeonError) in try atlas.row(id: id) != nil }
-                    let live = try LiveIndex.replaying(
-                        rest, over: atlas, dimension: dimension, metric: metric, kernels: kernels, parameters: buildParameters)
-                    index.withLock { $0 = live }
-                    state.withLock { state in
-                        state.manifest = next
-                        state.atlas = atlas
-                        state.delta = rest
-                        state.live = live?.view
-                    }
-                }
-                gate.leaveExclusive()
-                try installed.get()
-                try Self.removeStaleFiles(io: io, directory: path, keeping: next.generation)
-                try wal?.rotate()
-                try wal?.removeSegments(through: lsn)
-            }
+            Result { () throws(AeonError) in try checkpointHoldingMaintenance(recluster: recluster) }
         }
         try result.get()
     }
 
-    /// What a new generation holds: its records (vectors prepared) and, when the clustering is
-    /// given rather than to be built, each posting's rows and centroid.
+    /// A checkpoint, with the maintenance lock held. Payloads of checkpointed records that
+    /// `relocations` names move to their new locations (garbage collection publishes its copies
+    /// this way: the manifest switch is the atomic commit point).
+    func checkpointHoldingMaintenance(
+        recluster: Bool, relocations: [BlobLocation: BlobLocation] = [:], force: Bool = false
+    ) throws(AeonError) {
+        let wal = try writable()
+        // 1. A consistent snapshot: every logged write applied, none in flight.
+        gate.enterExclusive()
+        let taken = Result { () throws(AeonError) -> (Snapshot, UInt64, FrozenIndex?) in
+            let snap = try snapshot()
+            let frozen = recluster ? nil : try index.withLock { (live) throws(AeonError) -> FrozenIndex in
+                if let live { return live.freeze() }
+                return try LiveIndex(atlas: snap.atlas, dimension: dimension, metric: metric, kernels: kernels, parameters: buildParameters)
+                    .freeze()
+            }
+            return (snap, wal?.lastLSN ?? snap.delta.lastLSN, frozen)
+        }
+        gate.leaveExclusive()
+        let (snap, lsn, frozen) = try taken.get()
+        guard force || recluster || !relocations.isEmpty || !snap.delta.isEmpty || snap.manifest.checkpointLSN < lsn else { return }
+
+        // 2. The new generation, while writers continue.
+        var contents: GenerationContents
+        if let frozen {
+            contents = try serialized(frozen, delta: snap.delta)
+        } else {
+            contents = try merged(snap)
+        }
+        defer { contents.data.deallocate() }
+        for i in contents.payloads.indices {
+            if let reference = contents.payloads[i], let moved = relocations[reference.location] { contents.payloads[i]!.location = moved }
+        }
+        let next = try writeGeneration(&contents, previous: snap.manifest, checkpointLSN: lsn)
+
+        // 3. Install it; replay the writes that arrived meanwhile onto it.
+        gate.enterExclusive()
+        let installed = Result { () throws(AeonError) in
+            let current = try snapshot()
+            let atlas = try Atlas(io: io, directory: path, manifest: next, blobs: blobs)
+            current.atlas?.retirement.precede(atlas.retirement)
+            let rest = try current.delta.remaining(after: lsn) { (id) throws(AeonError) in try atlas.row(id: id) != nil }
+            let live = try LiveIndex.replaying(
+                rest, over: atlas, dimension: dimension, metric: metric, kernels: kernels, parameters: buildParameters)
+            index.withLock { $0 = live }
+            state.withLock { state in
+                state.manifest = next
+                state.atlas = atlas
+                state.delta = rest
+                state.live = live?.view
+            }
+        }
+        gate.leaveExclusive()
+        try installed.get()
+        blobs.setLive(contents.payloads.lazy.compactMap { $0?.location })
+        try Self.removeStaleFiles(io: io, directory: path, keeping: next.generation)
+        try wal?.rotate()
+        try wal?.removeSegments(through: lsn)
+    }
+
+    /// What a new generation holds: its records (vectors prepared), their payloads — already in
+    /// the blob arena, or (`pending`) to be appended to it — and, when the clustering is given
+    /// rather than to be built, each posting's rows and centroid.
     private struct GenerationContents {
         var ids: [UInt64]
         var data: UnsafeMutablePointer<Float>
-        var payloads: [[UInt8]?]
+        var payloads: [PayloadReference?]
+        /// Payload bytes of rows `index` not yet in the arena.
+        var pending: [(index: Int, bytes: [UInt8])] = []
         var members: [[Int32]]?
         var centroids: [Float] = []
+
+        mutating func add(id: UInt64, stored: PayloadReference?) {
+            ids.append(id)
+            payloads.append(stored)
+        }
+
+        mutating func add(id: UInt64, bytes: [UInt8]?) {
+            if let bytes { pending.append((ids.count, bytes)) }
+            ids.append(id)
+            payloads.append(nil)
+        }
     }
 
     /// The online index at a checkpoint's moment as a generation: the rows not deleted (the
@@ -416,24 +449,22 @@ public final class AeonStore: Sendable {
         let view = frozen.view, deleted = frozen.deleted, rows = view.rows
         let live = (0..<deleted.rows).filter { !deleted.isDeleted($0) }
         var renumbered = [Int32](repeating: -1, count: deleted.rows)
-        var ids: [UInt64] = [], payloads: [[UInt8]?] = []
-        ids.reserveCapacity(live.count)
-        payloads.reserveCapacity(live.count)
-        let data = UnsafeMutablePointer<Float>.allocate(capacity: max(1, live.count * dimension))
+        var contents = GenerationContents(
+            ids: [], data: .allocate(capacity: max(1, live.count * dimension)), payloads: [])
+        contents.ids.reserveCapacity(live.count)
+        contents.payloads.reserveCapacity(live.count)
         do throws(AeonError) {
             for row in live {
-                renumbered[row] = Int32(ids.count)
-                (data + ids.count * dimension).update(from: try view.vector(row: row), count: dimension)
+                renumbered[row] = Int32(contents.ids.count)
+                (contents.data + contents.ids.count * dimension).update(from: try view.vector(row: row), count: dimension)
                 if rows.isAppended(row) {
                     let id = rows.id(row)
                     guard let record = delta.entries[id]?.record else {
                         throw AeonError(.corrupt, "row \(row) (id \(id)) is in the index but not among the pending writes", path: path)
                     }
-                    ids.append(id)
-                    payloads.append(record.payload)
+                    contents.add(id: id, bytes: record.payload)
                 } else {
-                    ids.append(try view.id(row: row))
-                    payloads.append(try view.atlas!.payload(row: row))
+                    contents.add(id: try view.id(row: row), stored: try view.atlas!.payloadReference(row: row))
                 }
             }
             var members: [[Int32]] = [], centroids: [Float] = []
@@ -453,9 +484,11 @@ public final class AeonStore: Sendable {
                 members.append(member)
                 centroids.append(contentsOf: part.centroid)
             }
-            return GenerationContents(ids: ids, data: data, payloads: payloads, members: members, centroids: centroids)
+            contents.members = members
+            contents.centroids = centroids
+            return contents
         } catch {
-            data.deallocate()
+            contents.data.deallocate()
             throw error
         }
     }
@@ -463,36 +496,42 @@ public final class AeonStore: Sendable {
     /// The records of a snapshot as one contiguous batch, to be clustered afresh: the index's
     /// rows not hidden by the delta, then the delta's records (vectors already prepared).
     private func merged(_ snap: Snapshot) throws(AeonError) -> GenerationContents {
-        var ids: [UInt64] = [], payloads: [[UInt8]?] = []
         let live = snap.delta.entries.values.compactMap(\.record).sorted { $0.id < $1.id }
         let capacity = (snap.atlas?.rowCount ?? 0) + live.count
-        let data = UnsafeMutablePointer<Float>.allocate(capacity: max(1, capacity * dimension))
-        do {
+        var contents = GenerationContents(ids: [], data: .allocate(capacity: max(1, capacity * dimension)), payloads: [])
+        do throws(AeonError) {
             if let atlas = snap.atlas {
                 for row in 0..<atlas.rowCount {
                     let id = try atlas.id(row: row)
                     if snap.delta.entries[id] != nil { continue }
-                    (data + ids.count * dimension).update(from: try atlas.vector(row: row), count: dimension)
-                    ids.append(id)
-                    payloads.append(try atlas.payload(row: row))
+                    (contents.data + contents.ids.count * dimension).update(from: try atlas.vector(row: row), count: dimension)
+                    contents.add(id: id, stored: try atlas.payloadReference(row: row))
                 }
             }
             for record in live {
-                (data + ids.count * dimension).update(from: record.vector, count: dimension)
-                ids.append(record.id)
-                payloads.append(record.payload)
+                (contents.data + contents.ids.count * dimension).update(from: record.vector, count: dimension)
+                contents.add(id: record.id, bytes: record.payload)
             }
         } catch {
-            data.deallocate()
+            contents.data.deallocate()
             throw error
         }
-        return GenerationContents(ids: ids, data: data, payloads: payloads, members: nil)
+        return contents
     }
 
-    /// Writes generation `previous.generation + 1` and switches the manifest to it (durably).
-    /// Returns the new manifest; the caller installs the snapshot.
-    private func writeGeneration(_ contents: GenerationContents, previous: Manifest, checkpointLSN: UInt64) throws(AeonError) -> Manifest {
+    /// Writes generation `previous.generation + 1` and switches the manifest to it (durably):
+    /// the pending payloads go into the blob arena, which is synced before any file that points
+    /// into it. Returns the new manifest; the caller installs the snapshot.
+    private func writeGeneration(_ contents: inout GenerationContents, previous: Manifest, checkpointLSN: UInt64) throws(AeonError) -> Manifest {
         let parameters = try buildParameters.validated()
+        if !contents.pending.isEmpty {
+            let locations = try blobs.append(batch: contents.pending.map(\.bytes))
+            for (item, location) in zip(contents.pending, locations) {
+                contents.payloads[item.index] = PayloadReference(location: location, length: item.bytes.count)
+            }
+            contents.pending = []
+        }
+        try blobs.sync()
         let next = Manifest(
             dimension: dimension, metric: metric, generation: previous.generation + 1, recordCount: UInt64(contents.ids.count),
             checkpointLSN: checkpointLSN)
@@ -533,13 +572,14 @@ public final class AeonStore: Sendable {
             throw AeonError(.invalidArgument, "a build holds at most \(UInt32.max - 1) records")
         }
         var seen = Set<UInt64>(minimumCapacity: records.count)
-        let data = UnsafeMutablePointer<Float>.allocate(capacity: max(1, records.count * dimension))
-        defer { data.deallocate() }
+        var contents = GenerationContents(ids: [], data: .allocate(capacity: max(1, records.count * dimension)), payloads: [])
+        defer { contents.data.deallocate() }
         for (i, record) in records.enumerated() {
             guard seen.insert(record.id).inserted else {
                 throw AeonError(.invalidArgument, "record \(i) repeats id \(record.id)")
             }
-            (data + i * dimension).update(from: try prepare(record), count: dimension)
+            (contents.data + i * dimension).update(from: try prepare(record), count: dimension)
+            contents.add(id: record.id, bytes: record.payload)
         }
         let result = maintenance.withLock { _ in
             Result { () throws(AeonError) in
@@ -548,10 +588,10 @@ public final class AeonStore: Sendable {
                 defer { gate.leaveExclusive() }
                 let snap = try snapshot()
                 let lsn = wal?.lastLSN ?? snap.delta.lastLSN
-                let next = try writeGeneration(
-                    GenerationContents(ids: records.map(\.id), data: data, payloads: records.map(\.payload), members: nil),
-                    previous: snap.manifest, checkpointLSN: lsn)
-                let atlas = try Atlas(io: io, directory: path, manifest: next)
+                let next = try writeGeneration(&contents, previous: snap.manifest, checkpointLSN: lsn)
+                let atlas = try Atlas(io: io, directory: path, manifest: next, blobs: blobs)
+                snap.atlas?.retirement.precede(atlas.retirement)
+                blobs.setLive(contents.payloads.lazy.compactMap { $0?.location })
                 index.withLock { $0 = nil }
                 state.withLock { state in
                     state.manifest = next
@@ -641,12 +681,50 @@ public final class AeonStore: Sendable {
     }
 
     /// The record with `id`, or `nil`. For cosine stores the vector comes back normalised.
+    ///
+    /// - Throws: ``AeonError/Code/corrupt`` naming the record when its vector's page or its
+    ///   payload's blob fails its checksum.
     public func get(id: UInt64) throws(AeonError) -> Record? {
         let snap = try snapshot()
         if let entry = snap.delta.entries[id] { return entry.record }
         guard let atlas = snap.atlas, let row = try atlas.row(id: id) else { return nil }
-        let vector = Array(UnsafeBufferPointer(start: try atlas.vector(row: row), count: dimension))
-        return Record(id: id, vector: vector, payload: try atlas.payload(row: row))
+        return try naming(id) { () throws(AeonError) in
+            let vector = Array(UnsafeBufferPointer(start: try atlas.vector(row: row), count: dimension))
+            return Record(id: id, vector: vector, payload: try atlas.payload(row: row))
+        }
+    }
+
+    /// Calls `body` with the payload of record `id` without copying it where it can: a
+    /// checkpointed payload stored uncompressed is handed straight from the blob arena's
+    /// mapping. The bytes are valid only inside `body`. `nil` when there is no such record or it
+    /// has no payload.
+    ///
+    /// - Throws: ``AeonError/Code/corrupt`` naming the record when its blob fails its checks;
+    ///   whatever `body` throws.
+    public func withPayload<R>(id: UInt64, _ body: (UnsafeRawBufferPointer?) throws -> R) throws -> R {
+        let snap = try snapshot()
+        if let entry = snap.delta.entries[id] {
+            guard let payload = entry.record?.payload else { return try body(nil) }
+            return try payload.withUnsafeBytes { try body($0) }
+        }
+        guard let atlas = snap.atlas, let row = try atlas.row(id: id), let reference = try atlas.payloadReference(row: row) else {
+            return try body(nil)
+        }
+        let location = reference.location
+        do {
+            return try blobs.withBlob(location) { (bytes) throws in try body(bytes) }
+        } catch let error as AeonError {
+            throw AeonError(error.code, "record \(id): \(error.message)", path: error.path, offset: error.offset)
+        }
+    }
+
+    /// Runs `body`, adding the record's id to any error it throws.
+    private func naming<R>(_ id: UInt64, _ body: () throws(AeonError) -> R) throws(AeonError) -> R {
+        do {
+            return try body()
+        } catch {
+            throw AeonError(error.code, "record \(id): \(error.message)", path: error.path, offset: error.offset)
+        }
     }
 
     /// The current index snapshot, if any.

@@ -23,12 +23,13 @@ public struct StoreOptions: Sendable {
     /// How the WAL treats damage found on open (``WALRecoveryMode/salvage`` to skip it).
     public var recovery: WALRecoveryMode
     /// A write that leaves this many pending writes in memory checkpoints the store (0: never
-    /// automatically). Pending writes are searched exactly, by brute force, until a checkpoint
-    /// folds them into the index: each costs every search about 80 ns (384-d, measured in
-    /// docs/BENCHMARKS.md), so the default keeps that under ~0.1 ms. A checkpoint rebuilds the
-    /// index (seconds for 10⁵ records) until in-place index maintenance lands. A failed automatic checkpoint does not fail the write that
-    /// triggered it (the write is already durable); the next write tries again, and an explicit
-    /// `checkpoint()` reports the error.
+    /// automatically). Pending writes are in the index already (searches do not slow down); they
+    /// cost memory (their records are kept until a checkpoint), and replaying them on open costs
+    /// about as long as writing them did. A checkpoint writes the whole index out (about a second
+    /// for 10⁵ 384-d records, docs/BENCHMARKS.md), so the default spreads that over many writes.
+    /// A failed automatic checkpoint does not fail the write that triggered it (the write is
+    /// already durable); the next write tries again, and an explicit `checkpoint()` reports the
+    /// error.
     public var checkpointThreshold: Int
     /// Benchmarks only: apply writes without logging them (a crash loses everything since the
     /// last checkpoint). Measures what the log costs; never for data anyone wants back.
@@ -39,7 +40,7 @@ public struct StoreOptions: Sendable {
         dimension: Int? = nil, metric: Metric? = nil, readOnly: Bool = false, createIfMissing: Bool = true,
         build: BuildParameters = .default, search: SearchParameters = .default, simdLevel: SIMDLevel? = nil,
         io: any FileIO = SystemFileIO(), durability: Durability = .synchronous, recovery: WALRecoveryMode = .strict,
-        checkpointThreshold: Int = 1024
+        checkpointThreshold: Int = 16_384
     ) {
         self.dimension = dimension
         self.metric = metric

@@ -155,7 +155,7 @@ struct LiveIndexTests {
         let stop = Atomic<Bool>(false)
         let failures = Mutex<[String]>([])
         let known = Set(records.map(\.id))
-        DispatchQueue.concurrentPerform(iterations: 3) { worker in
+        Threads.run(3) { worker in
             if worker == 0 {
                 defer { stop.store(true, ordering: .releasing) }
                 do {
