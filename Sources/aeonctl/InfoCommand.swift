@@ -23,6 +23,7 @@ struct InfoCommand: ParsableCommand {
         let s = try openStore(store)
         let d = try reportingErrors { try s.describe() }
         let st = d.statistics
+        let blobs = s.blobStatistics
         if json {
             let files = d.files.map { "{\"name\":\(jsonString($0.name)),\"bytes\":\($0.bytes)}" }.joined(separator: ",")
             print(
@@ -34,7 +35,8 @@ struct InfoCommand: ParsableCommand {
                     + "\"replication\":\(st.replicationFactor),\"index_bytes\":\(st.indexBytes),\"files\":[\(files)],"
                     + "\"wal\":{\"segments\":\(d.logSegments),\"bytes\":\(d.logBytes),\"checkpoint_lsn\":\(st.checkpointLSN),"
                     + "\"last_lsn\":\(st.lastLSN),\"records_since_checkpoint\":\(st.lastLSN - st.checkpointLSN)},"
-                    + "\"blobs\":null,\"lookaside\":null,\"simd_level\":\"\(s.kernels.level)\"}")
+                    + "\"blobs\":{\"segments\":\(blobs.segments),\"file_bytes\":\(blobs.fileBytes),\"live_bytes\":\(blobs.liveBytes)},"
+                    + "\"splits\":\(st.splits),\"merges\":\(st.merges),\"lookaside\":null,\"simd_level\":\"\(s.kernels.level)\"}")
             return
         }
         print("store        \(s.path)")
@@ -44,7 +46,8 @@ struct InfoCommand: ParsableCommand {
         print("postings     \(st.postings): entries min \(d.postingSizes.min) / median \(d.postingSizes.median) / max \(d.postingSizes.max), replication \(String(format: "%.2f", st.replicationFactor))")
         print("files        " + d.files.map { "\($0.name) \($0.bytes) B" }.joined(separator: ", "))
         print("WAL          \(d.logSegments) segment(s), \(d.logBytes) B; checkpoint LSN \(st.checkpointLSN), last LSN \(st.lastLSN) (\(st.lastLSN - st.checkpointLSN) records since)")
-        print("blobs        not yet (payloads live in the records file until the blob arena lands)")
+        print("online       \(st.splits) postings split, \(st.merges) merged since the checkpoint")
+        print("blobs        \(blobs.segments) segment(s), \(blobs.fileBytes) B, \(blobs.liveBytes) B live (exact after a checkpoint; `aeonctl gc` reclaims the rest)")
         print("lookaside    not yet")
         print("SIMD         \(s.kernels.level)")
     }

@@ -7,10 +7,19 @@ final class SearchContext: @unchecked Sendable {
     let scores = ScratchBuffer<Int32>()
     let candidates = TopK(capacity: 1)
     var router: CentroidRouter?
+    private var l2Router: CentroidRouter?
     /// The work of the latest search.
     var statistics = SearchStatistics()
 
     init() {}
+
+    /// A router by squared L2, which placing vectors uses whatever the metric.
+    func insertRouter(kernels: Kernels) -> CentroidRouter {
+        if let l2Router { return l2Router }
+        let made = CentroidRouter(kernels: kernels, geometry: .l2)
+        l2Router = made
+        return made
+    }
 
     /// This context's router (the store's metric never changes, so one suffices).
     func router(kernels: Kernels, metric: Metric) -> CentroidRouter {

@@ -90,3 +90,22 @@ struct LiveRouting: CentroidSource {
         return UnsafePointer(group.centroids + member * dimension)
     }
 }
+
+extension LiveRouting {
+    /// The `count` postings (slots) nearest `vector` by squared L2, nearest first: the int8 scan
+    /// of the `groupProbes` nearest groups, then exact distances. `codes` is scratch space.
+    func nearestSlots(
+        _ vector: UnsafePointer<Float>, count: Int, groupProbes: Int, router: CentroidRouter, codes: ScratchBuffer<Int8>, kernels: Kernels
+    ) -> [(posting: Int32, distance: Float)] {
+        guard count > 0 else { return [] }
+        let dimension = self.dimension
+        let scratch = codes.reserve(PagedFileLayout.align(dimension, codeAlignment))
+        let scale = kernels.quantize(
+            UnsafeBufferPointer(start: vector, count: dimension), into: UnsafeMutableBufferPointer(start: scratch, count: dimension))
+        return router.nearest(
+            in: self, codes: scratch, scale: scale, count: count, groupProbes: groupProbes,
+            groupDistance: { kernels.squaredL2(vector, $0, dimension: dimension) },
+            exact: { kernels.squaredL2(vector, centroid($0), dimension: dimension) }
+        ).map { (slot($0.item), $0.distance) }
+    }
+}

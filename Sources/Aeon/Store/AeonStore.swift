@@ -1,3 +1,4 @@
+import Dispatch
 import Synchronization
 
 /// An Aeon store: a directory holding the manifest, the lock, the write-ahead log and the
@@ -305,13 +306,23 @@ public final class AeonStore: Sendable {
         do {
             defer { gate.leaveShared() }
             let lsns: ClosedRange<UInt64>
-            if let wal {
+            let plans: [InsertPlan?]
+            if let wal, durability == .synchronous {
+                // Route the vectors on another thread while this one writes and syncs the log
+                // (the index is touched only once the records are durable).
+                let planning = Handoff<[InsertPlan?]>()
+                DispatchQueue.global().async { planning.deliver(self.planInserts(records)) }
+                lsns = try wal.append(batch: records.map { $0.encoded() }, durability: .synchronous)
+                plans = planning.take()
+            } else if let wal {
                 lsns = try wal.append(batch: records.map { $0.encoded() }, durability: durability)
+                plans = planInserts(records)
             } else {
                 lsns = unloggedLSN!.withLock { last in
                     defer { last += UInt64(records.count) }
                     return (last + 1)...(last + UInt64(records.count))
                 }
+                plans = planInserts(records)
             }
             let atlas = try snapshot().atlas
             var inBase: [Bool] = []
@@ -328,7 +339,7 @@ public final class AeonStore: Sendable {
                 if live == nil {
                     live = try LiveIndex(atlas: atlas, dimension: dimension, metric: metric, kernels: kernels, parameters: buildParameters)
                 }
-                for (i, record) in records.enumerated() where accepted[i] { try live!.apply(record) }
+                for (i, record) in records.enumerated() where accepted[i] { try live!.apply(record, plan: plans[i]) }
                 let view = live!.view
                 state.withLock { $0.live = view }
                 return count
@@ -338,6 +349,21 @@ public final class AeonStore: Sendable {
         // fails (the disk full, say) must not report it as failed. The next write retries; an
         // explicit checkpoint() surfaces the error.
         if checkpointThreshold > 0 && pending >= checkpointThreshold { try? checkpoint() }
+    }
+
+    /// The routes of the upserts among `records`, worked out on the current view outside the
+    /// writer's lock (writers in parallel; a route the index has changed shape since is redone).
+    private func planInserts(_ records: [LogRecord]) -> [InsertPlan?] {
+        guard let view = (try? snapshot())?.live else { return [InsertPlan?](repeating: nil, count: records.count) }
+        let context = borrowContext()
+        defer { returnContext(context) }
+        let router = context.insertRouter(kernels: kernels)
+        return records.map { record in
+            guard case .upsert(_, let vector, _) = record else { return nil }
+            return vector.withUnsafeBufferPointer {
+                view.plan($0.baseAddress!, parameters: buildParameters, router: router, codes: context.queryCodes, kernels: kernels)
+            }
+        }
     }
 
     /// Folds the pending writes into a new index generation and lets the log segments it
