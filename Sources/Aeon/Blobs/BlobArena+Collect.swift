@@ -1,3 +1,4 @@
+import Dispatch
 extension BlobArena {
     /// Copies the live blobs out of mostly-dead segments into the active one, syncs them, and
     /// returns their new locations. Deletes nothing: retire the collected segments once the new
@@ -80,5 +81,24 @@ extension BlobArena {
         }
         try retire(segments: unreferenced)
         return unreferenced
+    }
+
+    /// Queues segments for ``retire(segments:)`` and retires them on a background thread: for
+    /// a caller that must not wait for unlinking and a directory sync (the last reader of a
+    /// generation, releasing it). ``retireQueued()`` runs what is still queued at once.
+    public func retireLater(segments generations: [UInt64]) {
+        queuedRetirements.withLock { $0.append(contentsOf: generations) }
+        DispatchQueue.global(qos: .utility).async { [self] in try? retireQueued() }
+    }
+
+    /// Retires every segment queued by ``retireLater(segments:)`` and not retired yet. A
+    /// failure leaves the files, which a later collection finds unreferenced.
+    public func retireQueued() throws(AeonError) {
+        let generations = queuedRetirements.withLock { queued in
+            defer { queued.removeAll() }
+            return queued
+        }
+        guard !generations.isEmpty else { return }
+        try retire(segments: generations)
     }
 }

@@ -60,6 +60,8 @@ public final class BlobArena: Sendable {
     public let options: Options
     let writer: Mutex<WriterState>
     let table: Mutex<TableState>
+    /// Segments ``retireLater(segments:)`` queued.
+    let queuedRetirements = Mutex<[UInt64]>([])
 
     /// What the writer owns; guarded by `writer`.
     struct WriterState {
@@ -124,7 +126,7 @@ public final class BlobArena: Sendable {
         }
         if !existing.exists {
             try io.makeDirectory(directory)
-            try io.syncDirectory(parentDirectory(of: directory))
+            try io.syncDirectory(FilePaths.parent(of: directory))
         }
         let generations = try io.list(directory).compactMap(BlobFormat.generation(ofSegment:)).sorted()
         var writer = WriterState(nextGeneration: (generations.last ?? 0) + 1)
@@ -149,13 +151,6 @@ public final class BlobArena: Sendable {
         }
         let table = TableState(segments: segments, activeGeneration: writer.active?.generation)
         return BlobArena(io: io, directory: directory, options: options, writer: writer, table: table)
-    }
-
-    private static func parentDirectory(of path: String) -> String {
-        var trimmed = Substring(path)
-        while trimmed.count > 1 && trimmed.hasSuffix("/") { trimmed = trimmed.dropLast() }
-        guard let slash = trimmed.lastIndex(of: "/") else { return "." }
-        return slash == trimmed.startIndex ? "/" : String(trimmed[..<slash])
     }
 
     // MARK: appending

@@ -7,7 +7,8 @@ import Synchronization
 /// every older one have been released by all readers, and work queued on it (deleting blob
 /// segments whose blobs a later generation moved) never pulls bytes out from under a reader,
 /// however long that reader holds an old snapshot. Reference counting does the bookkeeping;
-/// readers pay nothing.
+/// readers pay nothing, so the actions must be cheap: they run on whichever thread lets go last
+/// (a search, perhaps), and hand slow work (I/O) to another thread.
 final class RetirementToken: Sendable {
     private let state = Mutex<(next: RetirementToken?, actions: [@Sendable () -> Void])>((nil, []))
 

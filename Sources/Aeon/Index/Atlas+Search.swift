@@ -198,7 +198,8 @@ extension LiveView {
             var hits: [(row: Int, score: Float)] = []
             for row in 0..<rows.nextRow where !rows.isDeleted(row) { hits.append((row, scan.exactScore(try vector(row: row)))) }
             hits.sort { $0.score > $1.score || ($0.score == $1.score && $0.row < $1.row) }
-            return hits
+            // Rows written since the caller counted may be here too.
+            return Array(hits.prefix(k))
         }
         let routing = self.routing
         let probes = scan.probes(in: routing, postingCount: postingCount) { routing.centroid($0) }

@@ -27,6 +27,14 @@ final class Atlas: @unchecked Sendable {
 
     static func postingsName(_ generation: UInt64) -> String { "atlas-" + hex(generation) + ".postings" }
     static func recordsName(_ generation: UInt64) -> String { "atlas-" + hex(generation) + ".records" }
+    /// The generation an index file's name gives (`atlas-<16 hex digits>.postings|records`).
+    static func generation(ofFile name: String) -> UInt64? {
+        guard name.hasPrefix("atlas-"), name.hasSuffix(".postings") || name.hasSuffix(".records") else { return nil }
+        let digits = name.dropFirst(6).prefix { $0 != "." }
+        guard digits.count == 16 else { return nil }
+        return UInt64(digits, radix: 16)
+    }
+
     private static func hex(_ value: UInt64) -> String {
         let digits = String(value, radix: 16)
         return String(repeating: "0", count: max(0, 16 - digits.count)) + digits
@@ -62,11 +70,11 @@ final class Atlas: @unchecked Sendable {
     }
 
     /// Deletes blob segments `generations` once no reader holds this generation or an older
-    /// one. A failure leaves files that the next collection finds unreferenced.
+    /// one (queued then, and deleted off the releasing thread, which may be a search).
     func retireBlobSegments(_ generations: [UInt64]) {
         guard !generations.isEmpty else { return }
         let blobs = self.blobs
-        retirement.onRetirement { try? blobs.retire(segments: generations) }
+        retirement.onRetirement { blobs.retireLater(segments: generations) }
     }
 
     // MARK: postings

@@ -91,6 +91,8 @@ final class LiveIndex: @unchecked Sendable {
     private var liveSlots = 0
     /// The live appended row of each id written since the generation.
     private var appendedRow: [UInt64: UInt32] = [:]
+    /// Rows replaced by upserts, to be marked deleted once their replacements are published.
+    private var replacedRows: [UInt32] = []
     private(set) var view: LiveView
     private var random: SplitMix64
     private let router: CentroidRouter
@@ -136,14 +138,15 @@ final class LiveIndex: @unchecked Sendable {
             codeStride: codeStride, postingCount: 0, version: 0)
         if let atlas, atlas.postingCount > 0 {
             let (table, vectors, stride) = try atlas.centroids()
-            let groupCount = max(1, table.groupCount)
-            for g in 0..<groupCount {
-                let range = table.groups.map { $0.range(g) } ?? 0..<table.count
+            // `centroids()` has checked that the groups tile the postings.
+            let fileGroups = table.groups!
+            for g in 0..<fileGroups.count {
+                let range = fileGroups.range(g)
                 var centroids: [Float] = []
                 centroids.reserveCapacity(range.count * dimension)
                 for p in range { centroids.append(contentsOf: UnsafeBufferPointer(start: vectors + p * stride, count: dimension)) }
-                let groupVector = table.groups.map { $0.vectors + g * $0.vectorStride } ?? vectors
-                groups.append(RoutingGroup(
+                let groupVector = fileGroups.vectors + g * fileGroups.vectorStride
+                self.groups.append(RoutingGroup(
                     vector: groupVector, slots: range.map { Int32($0) }, centroids: centroids, dimension: dimension, kernels: kernels))
                 for _ in range { slotGroup.append(Int32(g)) }
                 slotCentroids.append(contentsOf: centroids)
@@ -164,16 +167,27 @@ final class LiveIndex: @unchecked Sendable {
     /// Makes `vector` (prepared) the record `id`'s, replacing its previous row. `plan`, when
     /// given, is the vector's route worked out beforehand on a published view (used when the
     /// index has not changed shape since).
+    ///
+    /// The replaced row stays visible until ``retireReplacedRows()``: the caller calls it once it
+    /// has published the view holding the new row, so a search never finds neither version.
     func upsert(id: UInt64, vector: UnsafePointer<Float>, plan: InsertPlan? = nil) throws(AeonError) {
-        if let old = try liveRow(of: id) { rows.markDeleted(Int(old)) }
+        defer { publishIfChanged() }
+        let old = try liveRow(of: id)
         let row = rows.append(id: id, vector: vector)
         appendedRow[id] = row
         try insert(row: row, vector: vector, plan: plan?.version == view.version ? plan : nil)
-        publishIfChanged()
+        if let old { replacedRows.append(old) }
+    }
+
+    /// Marks the rows replaced by upserts since the last call deleted (see ``upsert(id:vector:plan:)``).
+    func retireReplacedRows() {
+        for row in replacedRows { rows.markDeleted(Int(row)) }
+        replacedRows.removeAll(keepingCapacity: true)
     }
 
     /// Deletes the record `id` (nothing when absent); merges a posting it leaves too small.
     func delete(id: UInt64) throws(AeonError) {
+        defer { publishIfChanged() }
         guard let row = try liveRow(of: id) else { return }
         rows.markDeleted(Int(row))
         appendedRow[id] = nil
@@ -192,7 +206,6 @@ final class LiveIndex: @unchecked Sendable {
                 cleanups += 1
             }
         }
-        publishIfChanged()
     }
 
     /// The row that holds `id` now, if any.
@@ -379,8 +392,10 @@ final class LiveIndex: @unchecked Sendable {
         let second = fresh(entries) { stays[$0] && assignment[$0] == 1 }
         let group = Int(slotGroup[slot])
         replace(slot, with: first)
-        setCentroid(slot, means.withUnsafeBufferPointer { $0.baseAddress! })
-        let other = means.withUnsafeBufferPointer { newSlot(centroid: $0.baseAddress! + dimension, group: group) }
+        let other = means.withUnsafeBufferPointer { m in
+            setCentroid(slot, m.baseAddress!)
+            return newSlot(centroid: m.baseAddress! + dimension, group: group)
+        }
         replace(other, with: second)
         splits += 1
 
@@ -489,7 +504,8 @@ final class LiveIndex: @unchecked Sendable {
         changed = true
     }
 
-    /// Slot `slot`'s centroid (valid until the next structural change).
+    /// Slot `slot`'s centroid. Valid only until `slotCentroids` next changes (a new slot or a
+    /// recentring): callers use it at once, never across a split, merge or append.
     func centroid(_ slot: Int32) -> UnsafePointer<Float> {
         slotCentroids.withUnsafeBufferPointer { $0.baseAddress! + Int(slot) * dimension }
     }
@@ -593,6 +609,7 @@ extension LiveIndex {
                 try index.apply(.delete(id: entry.id))
             }
         }
+        index.retireReplacedRows()
         return index
     }
 }

@@ -65,6 +65,13 @@ struct LiveRouting: CentroidSource {
     let dimension: Int
     let groups: [RoutingGroup]
 
+    /// The routing table over `groups`, without those whose postings were all merged away
+    /// (they would take probes and route nowhere, leaving a vector in no posting).
+    init(dimension: Int, groups: [RoutingGroup]) {
+        self.dimension = dimension
+        self.groups = groups.filter { !$0.slots.isEmpty }
+    }
+
     var groupCount: Int { groups.count }
 
     func groupVector(_ g: Int) -> UnsafePointer<Float> { UnsafePointer(groups[g].vector) }

@@ -95,6 +95,8 @@ extension AeonStore {
             }
         }
         var report = try result.get()
+        // The previous generation is usually released by now; its segments go here, not later.
+        try blobs.retireQueued()
         report.fileBytesAfter = blobs.statistics.reduce(0) { $0 + $1.fileBytes }
         report.seconds = Double((clock.now - start).components.attoseconds) / 1e18 + Double((clock.now - start).components.seconds)
         return report

@@ -144,7 +144,7 @@ public final class AeonStore: Sendable {
             } else {
                 let fresh = Manifest(dimension: options.dimension ?? 0, metric: options.metric ?? .cosine, generation: 0, recordCount: 0)
                 try fresh.write(io: io, directory: path)
-                try io.syncDirectory(parentDirectory(of: path))
+                try io.syncDirectory(FilePaths.parent(of: path))
                 manifest = fresh
             }
         }
@@ -185,11 +185,6 @@ public final class AeonStore: Sendable {
         return AeonStore(
             path: path, io: io, kernels: kernels, options: options, manifest: manifest, atlas: atlas, delta: delta, live: live,
             lock: lock, wal: wal, recovery: report, blobs: blobs)
-    }
-
-    private static func parentDirectory(of path: String) -> String {
-        guard let slash = path.lastIndex(of: "/") else { return "." }
-        return slash == path.startIndex ? "/" : String(path[..<slash])
     }
 
     /// Index files of other generations: leftovers of an interrupted build or of a superseded one.
@@ -261,7 +256,7 @@ public final class AeonStore: Sendable {
         try upsert([record], durability: durability)
     }
 
-    /// Inserts or replaces records with the store's durability .
+    /// Inserts or replaces records with the store's durability.
     public func upsert(_ records: [Record]) throws(AeonError) {
         try upsert(records, durability: defaultDurability)
     }
@@ -310,8 +305,8 @@ public final class AeonStore: Sendable {
             if let wal, durability == .synchronous {
                 // Route the vectors on another thread while this one writes and syncs the log
                 // (the index is touched only once the records are durable).
-                let planning = Handoff<[InsertPlan?]>()
-                DispatchQueue.global().async { planning.deliver(self.planInserts(records)) }
+                let planning = Handoff { self.planInserts(records) }
+                planning.start()
                 lsns = try wal.append(batch: records.map { $0.encoded() }, durability: .synchronous)
                 plans = planning.take()
             } else if let wal {
@@ -330,18 +325,33 @@ public final class AeonStore: Sendable {
             pending = try index.withLock { (live) throws(AeonError) -> Int in
                 // One writer at a time from here: the index applies each id's writes in LSN
                 // order, skipping any a later write has superseded in the delta already.
+                // Writes since the checkpoint, superseded ones included: each holds memory (a row
+                // of the online index) and log space until a checkpoint.
                 let (accepted, count) = state.withLock { state in
                     let accepted = records.enumerated().map { i, record in
                         state.delta.apply(record, lsn: lsns.lowerBound + UInt64(i), inBase: inBase[i])
                     }
-                    return (accepted, state.delta.entries.count)
+                    return (accepted, Int(clamping: lsns.upperBound - min(lsns.upperBound, state.manifest.checkpointLSN)))
                 }
-                if live == nil {
-                    live = try LiveIndex(atlas: atlas, dimension: dimension, metric: metric, kernels: kernels, parameters: buildParameters)
+                do throws(AeonError) {
+                    if live == nil {
+                        live = try LiveIndex(atlas: atlas, dimension: dimension, metric: metric, kernels: kernels, parameters: buildParameters)
+                    }
+                    for (i, record) in records.enumerated() where accepted[i] { try live!.apply(record, plan: plans[i]) }
+                } catch {
+                    // The records are logged and in the delta; an index that failed halfway (a
+                    // damaged page) is rebuilt from the delta, so the two agree, if it can be.
+                    let delta = state.withLock { $0.delta }
+                    live = try? LiveIndex.replaying(
+                        delta, over: atlas, dimension: dimension, metric: metric, kernels: kernels, parameters: buildParameters)
+                    let view = live?.view
+                    state.withLock { $0.live = view }
+                    throw error
                 }
-                for (i, record) in records.enumerated() where accepted[i] { try live!.apply(record, plan: plans[i]) }
                 let view = live!.view
                 state.withLock { $0.live = view }
+                // Only now that the view holding their replacements is published.
+                live!.retireReplacedRows()
                 return count
             }
         }
@@ -558,9 +568,12 @@ public final class AeonStore: Sendable {
             contents.pending = []
         }
         try blobs.sync()
+        // Past every generation on disk, not only the one in memory: a checkpoint whose manifest
+        // reached the disk but whose install failed left files that must not be overwritten.
+        let onDisk = try io.list(path).compactMap(Atlas.generation(ofFile:)).max() ?? 0
         let next = Manifest(
-            dimension: dimension, metric: metric, generation: previous.generation + 1, recordCount: UInt64(contents.ids.count),
-            checkpointLSN: checkpointLSN)
+            dimension: dimension, metric: metric, generation: max(previous.generation, onDisk) + 1,
+            recordCount: UInt64(contents.ids.count), checkpointLSN: checkpointLSN)
         let builder = AtlasBuilder(io: io, dimension: dimension, metric: metric, parameters: parameters, kernels: kernels)
         let postingsPath = path + "/" + Atlas.postingsName(next.generation)
         let recordsPath = path + "/" + Atlas.recordsName(next.generation)
@@ -576,8 +589,12 @@ public final class AeonStore: Sendable {
             try io.syncDirectory(path)
             try next.write(io: io, directory: path)
         } catch {
-            try? io.remove(postingsPath)
-            try? io.remove(recordsPath)
+            // Unless the manifest already names them (its rename done, a later sync failed):
+            // then they are the store's contents, and reopening uses them.
+            if (try? Manifest.read(io: io, directory: path))??.generation != next.generation {
+                try? io.remove(postingsPath)
+                try? io.remove(recordsPath)
+            }
             throw error
         }
         return next
@@ -638,7 +655,7 @@ public final class AeonStore: Sendable {
     /// The `k` records most similar to `query`, best first, with exact scores.
     ///
     /// `k = 0` or an empty store give no results; `k` at or above ``count`` gives every record,
-    /// exactly ranked. Writes not yet checkpointed are searched exactly.
+    /// exactly ranked. Writes are in the index as soon as they return.
     ///
     /// - Throws: ``AeonError/Code/dimensionMismatch`` / ``AeonError/Code/invalidVector`` for a
     ///   bad query; ``AeonError/Code/corrupt`` when a page it reads fails its checksum.
@@ -681,7 +698,15 @@ public final class AeonStore: Sendable {
             let hits = try prepared.withUnsafeBufferPointer { (q) throws(AeonError) in
                 try live.search(q, k: k, limit: snap.count, parameters: parameters, kernels: kernels, context: context)
             }
-            return try hits.map { (hit) throws(AeonError) in SearchResult(id: try live.id(row: hit.row), score: hit.score) }
+            // While an upsert is being applied, its old and new rows can both be visible: an id once.
+            var seen = Set<UInt64>(minimumCapacity: hits.count)
+            var results: [SearchResult] = []
+            results.reserveCapacity(hits.count)
+            for hit in hits {
+                let id = try live.id(row: hit.row)
+                if seen.insert(id).inserted { results.append(SearchResult(id: id, score: hit.score)) }
+            }
+            return results
         }
         guard let atlas = snap.atlas else { return [] }
         let hits = try prepared.withUnsafeBufferPointer { (q) throws(AeonError) in
@@ -736,11 +761,14 @@ public final class AeonStore: Sendable {
         guard let atlas = snap.atlas, let row = try atlas.row(id: id), let reference = try atlas.payloadReference(row: row) else {
             return try body(nil)
         }
-        let location = reference.location
-        do {
-            return try blobs.withBlob(location) { (bytes) throws in try body(bytes) }
-        } catch let error as AeonError {
-            throw AeonError(error.code, "record \(id): \(error.message)", path: error.path, offset: error.offset)
+        // The generation must outlive the read: releasing it could let a collection's
+        // retirement delete the segment first.
+        return try withExtendedLifetime(atlas) {
+            do {
+                return try blobs.withBlob(reference.location) { (bytes) throws in try body(bytes) }
+            } catch let error as AeonError {
+                throw Self.naming(id, error)
+            }
         }
     }
 
@@ -749,8 +777,13 @@ public final class AeonStore: Sendable {
         do {
             return try body()
         } catch {
-            throw AeonError(error.code, "record \(id): \(error.message)", path: error.path, offset: error.offset)
+            throw Self.naming(id, error)
         }
+    }
+
+    /// `error`, its message prefixed with the record's id.
+    private static func naming(_ id: UInt64, _ error: AeonError) -> AeonError {
+        AeonError(error.code, "record \(id): \(error.message)", path: error.path, offset: error.offset)
     }
 
     /// The current index snapshot, if any.

@@ -22,10 +22,11 @@ public struct StoreOptions: Sendable {
     public var durability: Durability
     /// How the WAL treats damage found on open (``WALRecoveryMode/salvage`` to skip it).
     public var recovery: WALRecoveryMode
-    /// A write that leaves this many pending writes in memory checkpoints the store (0: never
-    /// automatically). Pending writes are in the index already (searches do not slow down); they
-    /// cost memory (their records are kept until a checkpoint), and replaying them on open costs
-    /// about as long as writing them did. A checkpoint writes the whole index out (about a second
+    /// A write that leaves this many writes logged since the last checkpoint checkpoints the
+    /// store (0: never automatically). Pending writes are in the index already (searches do not
+    /// slow down); they cost memory (every write, superseded ones too, holds a row until a
+    /// checkpoint) and log space, and replaying them on open costs about as long as writing them
+    /// did. A checkpoint writes the whole index out (about a second
     /// for 10⁵ 384-d records, docs/BENCHMARKS.md), so the default spreads that over many writes.
     /// A failed automatic checkpoint does not fail the write that triggered it (the write is
     /// already durable); the next write tries again, and an explicit `checkpoint()` reports the
