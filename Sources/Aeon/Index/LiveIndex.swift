@@ -103,6 +103,8 @@ final class LiveIndex: @unchecked Sendable {
     private(set) var merges = 0
     /// Postings rewritten without their deleted entries.
     private(set) var cleanups = 0
+    /// Routing groups split.
+    private(set) var groupSplits = 0
 
     /// Routing groups an insert's routing scans: 8 gave the same recall after churn as 16 and
     /// 21 % more inserts per second (docs/BENCHMARKS.md).
@@ -255,21 +257,28 @@ final class LiveIndex: @unchecked Sendable {
         return entry
     }
 
-    /// Slot `slot`'s entries whose rows are not deleted, each row once.
-    private func liveEntries(_ slot: Int) throws(AeonError) -> Entries {
+    /// Calls `body` with each of slot `slot`'s entries whose row is not deleted, each row once,
+    /// in place (the code pointer is valid during the call).
+    private func forEachLiveEntry(
+        _ slot: Int, _ body: (_ row: UInt32, _ scale: Float, _ norm: Float, _ code: UnsafePointer<Int8>) throws(AeonError) -> Void
+    ) throws(AeonError) {
         let posting = postings[slot]!
-        var entries = Entries()
-        var seen = Set<UInt32>()
+        var seen = Set<UInt32>(minimumCapacity: posting.totalCount)
         if let base = try view.baseEntries(posting) {
             for i in 0..<base.count where !rows.isDeleted(Int(base.rows[i])) && seen.insert(base.rows[i]).inserted {
-                entries.add(row: base.rows[i], scale: base.scales[i], norm: base.squaredNorms[i], code: base.codes + i * codeStride, stride: codeStride)
+                try body(base.rows[i], base.scales[i], base.squaredNorms[i], base.codes + i * codeStride)
             }
         }
         for i in 0..<posting.count where !rows.isDeleted(Int(posting.rows[i])) && seen.insert(posting.rows[i]).inserted {
-            entries.add(
-                row: posting.rows[i], scale: posting.scales[i], norm: posting.squaredNorms[i], code: posting.codes + i * codeStride,
-                stride: codeStride)
+            try body(posting.rows[i], posting.scales[i], posting.squaredNorms[i], UnsafePointer(posting.codes + i * codeStride))
         }
+    }
+
+    /// Slot `slot`'s entries whose rows are not deleted, each row once, copied out.
+    private func liveEntries(_ slot: Int) throws(AeonError) -> Entries {
+        var entries = Entries()
+        let stride = codeStride
+        try forEachLiveEntry(slot) { row, scale, norm, code in entries.add(row: row, scale: scale, norm: norm, code: code, stride: stride) }
         return entries
     }
 
@@ -400,17 +409,24 @@ final class LiveIndex: @unchecked Sendable {
         splits += 1
 
         // Vectors of the neighbours now nearer a new centroid than their own gain a replica.
+        // (Chosen first, appended after: appending must not change a posting being walked.)
+        var gains = Entries()
+        var gainTargets: [Int] = []
         for neighbour in neighbours where postings[neighbour] != nil {
-            let theirs = try liveEntries(neighbour)
-            for i in theirs.rows.indices {
-                let x = try view.vector(row: Int(theirs.rows[i]))
+            let stride = codeStride
+            try forEachLiveEntry(neighbour) { (row, scale, norm, code) throws(AeonError) in
+                let x = try view.vector(row: Int(row))
                 let own = kernels.squaredL2(x, centroid(Int32(neighbour)), dimension: dimension)
                 let a = kernels.squaredL2(x, centroid(Int32(slot)), dimension: dimension)
                 let b = kernels.squaredL2(x, centroid(Int32(other)), dimension: dimension)
-                let target = a <= b ? slot : other
-                guard min(a, b) < own, let posting = postings[target], !posting.isFull, try !contains(target, row: theirs.rows[i]) else { continue }
-                try append(theirs, at: i, to: target, vector: x)
+                guard min(a, b) < own else { return }
+                gains.add(row: row, scale: scale, norm: norm, code: code, stride: stride)
+                gainTargets.append(a <= b ? slot : other)
             }
+        }
+        for (i, target) in gainTargets.enumerated() {
+            guard let posting = postings[target], !posting.isFull, try !contains(target, row: gains.rows[i]) else { continue }
+            try append(gains, at: i, to: target, vector: try view.vector(row: Int(gains.rows[i])))
         }
         for move in moves where postings[move.to] != nil {
             guard try !contains(move.to, row: entries.rows[move.entry]) else { continue }
@@ -494,7 +510,36 @@ final class LiveIndex: @unchecked Sendable {
         groups[g] = groups[g].setting(Int32(slot), centroid: centroid, kernels: kernels)
         liveSlots += 1
         changed = true
+        // (Router items name a group in 12 bits.)
+        if groups[g].slots.count > max(64, 4 * Int(Double(liveSlots).squareRoot())), groups.count < 4095 { splitGroup(g) }
         return slot
+    }
+
+    /// Splits routing group `g` in two by 2-means over its centroids: splits add postings to
+    /// their group, and a group that kept growing would make routing scan most centroids (an
+    /// index grown from nothing starts with one group).
+    private func splitGroup(_ g: Int) {
+        let group = groups[g]
+        let n = group.slots.count
+        let kmeans = KMeans(data: group.centroids, dimension: dimension, kernels: kernels, threads: 1)
+        let (means, assignment) = kmeans.cluster(rows: (0..<Int32(n)).map { $0 }, k: 2, iterations: parameters.iterations, random: &random)
+        guard means.count == 2 * dimension, assignment.contains(0), assignment.contains(1) else { return }
+        var parts: [(slots: [Int32], centroids: [Float])] = [([], []), ([], [])]
+        for i in 0..<n {
+            let side = Int(assignment[i])
+            parts[side].slots.append(group.slots[i])
+            parts[side].centroids.append(contentsOf: UnsafeBufferPointer(start: group.centroids + i * dimension, count: dimension))
+        }
+        means.withUnsafeBufferPointer { m in
+            groups[g] = RoutingGroup(
+                vector: m.baseAddress!, slots: parts[0].slots, centroids: parts[0].centroids, dimension: dimension, kernels: kernels)
+            groups.append(RoutingGroup(
+                vector: m.baseAddress! + dimension, slots: parts[1].slots, centroids: parts[1].centroids, dimension: dimension,
+                kernels: kernels))
+        }
+        for slot in parts[1].slots { slotGroup[Int(slot)] = Int32(groups.count - 1) }
+        groupSplits += 1
+        changed = true
     }
 
     private func setCentroid(_ slot: Int, _ value: UnsafePointer<Float>) {
