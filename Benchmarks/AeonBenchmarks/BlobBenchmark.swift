@@ -193,9 +193,7 @@ public struct BlobBenchmark: Sendable {
     private func micros(_ duration: Duration) -> Double { Timing.nanoseconds(duration) / 1e3 }
 
     private func percentiles(_ values: [Double]) -> (Double, Double) {
-        let sorted = values.sorted()
-        guard !sorted.isEmpty else { return (0, 0) }
-        return (sorted[sorted.count / 2], sorted[min(sorted.count - 1, Int(Double(sorted.count) * 0.99))])
+        values.isEmpty ? (0, 0) : (Timing.median(values), Timing.percentile(values, 99))
     }
 
     private func format(_ x: Double) -> String { String(format: "%.3g", x) }

@@ -185,8 +185,7 @@ public struct ChurnBenchmark: Sendable {
             let top = Set(truth[i])
             hits += Double(results.filter { top.contains($0.id) }.count) / 10
         }
-        let sorted = latencies.sorted()
-        return (hits / Double(queries.count), Timing.median(latencies), sorted[min(sorted.count - 1, Int(Double(sorted.count) * 0.99))])
+        return (hits / Double(queries.count), Timing.median(latencies), Timing.percentile(latencies, 99))
     }
 
     private func seconds(_ duration: Duration) -> Double { Timing.nanoseconds(duration) / 1e9 }

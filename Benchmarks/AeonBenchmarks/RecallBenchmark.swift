@@ -111,12 +111,11 @@ public struct RecallBenchmark: Sendable {
                 let top = Set(truth.prefix(k).map { UInt64($0) })
                 hits10 += Double(results.prefix(k).filter { top.contains($0.id) }.count) / Double(k)
             }
-            let sorted = latencies.sorted()
             let point = Point(
                 nprobe: parameters.nprobe, epsilon: parameters.epsilon, oversample: parameters.oversample,
                 recall1: hits1 / Double(queries.count), recall10: hits10 / Double(queries.count),
                 qps: Double(queries.count) / (latencies.reduce(0, +) / 1e6), p50Us: Timing.median(latencies),
-                p99Us: sorted[min(sorted.count - 1, Int((Double(sorted.count) * 0.99).rounded(.up)) - 1)],
+                p99Us: Timing.percentile(latencies, 99),
                 postingsProbed: Double(work.postingsProbed) / Double(queries.count),
                 entriesScanned: Double(work.entriesScanned) / Double(queries.count))
             progress(

@@ -14,6 +14,14 @@ public enum Timing {
         return sorted.count % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
     }
 
+    /// The `p`-th percentile of `values` by nearest rank (p99 of 1,000 samples: the 990th
+    /// smallest).
+    public static func percentile(_ values: [Double], _ p: Double) -> Double {
+        precondition(!values.isEmpty && p > 0 && p <= 100, "percentile \(p) of \(values.count) values")
+        let sorted = values.sorted()
+        return sorted[max(0, Int((Double(sorted.count) * p / 100).rounded(.up)) - 1)]
+    }
+
     /// Times `body` `samples` times and returns the median in nanoseconds.
     public static func medianNanoseconds(samples: Int, _ body: () -> Void) -> Double {
         let clock = ContinuousClock()
