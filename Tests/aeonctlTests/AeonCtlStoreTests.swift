@@ -87,7 +87,10 @@ struct AeonCtlDemoTests {
         let outcome = try cli.run(["demo", "--json"])
         #expect(outcome.status == 0, "\(outcome.stderr)")
         let object = try #require(try JSONSerialization.jsonObject(with: Data(outcome.stdout.utf8)) as? [String: Any])
-        #expect(object["records"] as? Int == 4000)
+        // 4,000 written (a quarter built, the rest online), every tenth deleted.
+        #expect(object["records"] as? Int == 3600)
+        #expect(object["online_writes"] as? Int == 3400)
+        #expect((object["blob_bytes"] as? Int ?? 0) > 0)
         #expect(object["queries"] as? Int == 200)
         #expect((object["recall10"] as? Double ?? 0) >= 0.95)
         #expect(object["verify_problems"] as? Int == 0)
