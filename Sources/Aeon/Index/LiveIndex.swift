@@ -174,6 +174,10 @@ final class LiveIndex: @unchecked Sendable {
     /// has published the view holding the new row, so a search never finds neither version.
     func upsert(id: UInt64, vector: UnsafePointer<Float>, plan: InsertPlan? = nil) throws(AeonError) {
         defer { publishIfChanged() }
+        guard rows.hasRoom else {
+            throw AeonError(
+                .noSpace, "\(LiveRows.capacity) writes since the last checkpoint fill the online index: checkpoint")
+        }
         let old = try liveRow(of: id)
         let row = rows.append(id: id, vector: vector)
         appendedRow[id] = row

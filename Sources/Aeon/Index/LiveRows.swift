@@ -58,7 +58,13 @@ final class LiveRows: @unchecked Sendable {
     /// The number of the next appended row.
     var nextRow: Int { baseCount + appendedCount }
 
-    /// Appends a row (writer only); returns its number.
+    /// The most rows that can be appended (about 67 million between checkpoints).
+    static let capacity = maximumChunks * chunkRows
+
+    /// Whether another row fits.
+    var hasRoom: Bool { appended.load(ordering: .relaxed) < Self.capacity }
+
+    /// Appends a row (writer only; check ``hasRoom`` first); returns its number.
     func append(id: UInt64, vector: UnsafePointer<Float>) -> UInt32 {
         let i = appended.load(ordering: .relaxed)
         let c = i / Self.chunkRows, r = i % Self.chunkRows

@@ -296,6 +296,11 @@ public final class AeonStore: Sendable {
     }
 
     private func write(_ records: [LogRecord], wal: WriteAheadLog?, durability: Durability) throws(AeonError) {
+        // Refused before anything is logged: the online index holds so many rows between
+        // checkpoints (only reachable with automatic checkpoints off).
+        if let rows = try snapshot().live?.rows, rows.appendedCount + records.count > LiveRows.capacity {
+            throw AeonError(.noSpace, "\(LiveRows.capacity) writes since the last checkpoint fill the online index: checkpoint", path: path)
+        }
         gate.enterShared()
         var pending = 0
         do {
