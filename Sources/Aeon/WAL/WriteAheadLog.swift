@@ -160,8 +160,11 @@ public final class WriteAheadLog: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         try usable()
-        syncWantedLSN = max(syncWantedLSN, nextLSN - 1)
-        try waitUntil { durableLSN >= nextLSN - 1 }
+        // A fixed target: appends that arrive meanwhile move `nextLSN` but not the sync wanted,
+        // and waiting for them would spin for ever (the switch below syncs them anyway).
+        let target = nextLSN - 1
+        syncWantedLSN = max(syncWantedLSN, target)
+        try waitUntil { durableLSN >= target }
         try lead { () throws(AeonError) in
             // As leader nothing else writes: flush what arrived meanwhile, then switch.
             try writeRound()
@@ -176,8 +179,9 @@ public final class WriteAheadLog: @unchecked Sendable {
         defer { lock.unlock() }
         guard !closed else { return }
         if failure == nil {
-            syncWantedLSN = max(syncWantedLSN, nextLSN - 1)
-            try waitUntil { durableLSN >= nextLSN - 1 }
+            let target = nextLSN - 1
+            syncWantedLSN = max(syncWantedLSN, target)
+            try waitUntil { durableLSN >= target }
         }
         closed = true
         while leading { lock.wait() }

@@ -135,3 +135,94 @@ struct StorePayloadTests {
         #expect(problems.count == 1 && problems[0].message.contains("record \(failed.first ?? 0)"), "\(problems)")
     }
 }
+
+/// Everything at once: a writer, readers, and checkpoints with garbage collection.
+@Suite("store under concurrent maintenance")
+struct StoreConcurrencyTests {
+    /// A payload that names its record and version, so a reader can check what it got.
+    static func payload(id: UInt64, version: Int) -> [UInt8] {
+        Array(String(repeating: "\(id)-\(version)|", count: 1 + Int(id % 7) * 40).utf8)
+    }
+
+    static func check(_ bytes: UnsafeRawBufferPointer, id: UInt64) -> Bool {
+        let text = String(decoding: bytes, as: UTF8.self)
+        let parts = text.split(separator: "|")
+        guard let first = parts.first, first.hasPrefix("\(id)-") else { return false }
+        return parts.allSatisfy { $0 == first } && parts.count == 1 + Int(id % 7) * 40
+    }
+
+    @Test("searches, payload reads, writes, checkpoints and collections run together without a wrong byte")
+    func everythingAtOnce() throws {
+        let dir = TemporaryDirectory()
+        let store = try AeonStore.open(
+            at: dir.child("s"),
+            options: StoreOptions(dimension: 16, metric: .l2, build: BuildParameters(postingSizeLimit: 8), checkpointThreshold: 0))
+        var random = SeededGenerator(seed: 8)
+        let ids = 400
+        let vectors = (0..<ids).map { _ in random.floats(16) }
+        try store.build((0..<ids).map { Record(id: UInt64($0), vector: vectors[$0], payload: Self.payload(id: UInt64($0), version: 0)) })
+        let stop = Atomic<Bool>(false)
+        let failures = Mutex<[String]>([])
+        let reads = Atomic<Int>(0)
+        Threads.run(4) { worker in
+            switch worker {
+            case 0:
+                // The writer: replacements with new payloads, deletes, and re-inserts.
+                defer { stop.store(true, ordering: .releasing) }
+                var random = SeededGenerator(seed: 9)
+                do {
+                    for version in 1...3000 {
+                        let id = random.next() % UInt64(ids)
+                        if version % 5 == 0 {
+                            try store.delete(id: id, durability: .none)
+                        } else {
+                            var v = vectors[Int(id)]
+                            v[0] += Float(version % 13) * 0.01
+                            try store.upsert(Record(id: id, vector: v, payload: Self.payload(id: id, version: version)), durability: .none)
+                        }
+                    }
+                } catch {
+                    failures.withLock { $0.append("writer: \(error)") }
+                }
+            case 1:
+                // Maintenance: checkpoints and collections until the writer is done.
+                var rounds = 0
+                while !stop.load(ordering: .acquiring) || rounds < 2 {
+                    do {
+                        try store.checkpoint()
+                        try store.collectGarbage(garbageRatio: 0.2)
+                    } catch {
+                        failures.withLock { $0.append("maintenance: \(error)") }
+                    }
+                    rounds += 1
+                }
+            default:
+                var random = SeededGenerator(seed: UInt64(worker))
+                while !stop.load(ordering: .acquiring) {
+                    let id = random.next() % UInt64(ids)
+                    do {
+                        let hits = try store.search(vectors[Int(id)], k: 5)
+                        if Set(hits.map(\.id)).count != hits.count { failures.withLock { $0.append("duplicate ids \(hits.map(\.id))") } }
+                        let ok = try store.withPayload(id: id) { bytes in bytes.map { Self.check($0, id: id) } ?? true }
+                        if !ok { failures.withLock { $0.append("wrong payload bytes for \(id)") } }
+                        if let record = try store.get(id: id), let payload = record.payload,
+                            !payload.withUnsafeBytes({ Self.check($0, id: id) })
+                        {
+                            failures.withLock { $0.append("wrong payload from get for \(id)") }
+                        }
+                        reads.add(1, ordering: .relaxed)
+                    } catch {
+                        failures.withLock { $0.append("reader: \(error)") }
+                    }
+                }
+            }
+        }
+        #expect(failures.withLock { $0 }.isEmpty, "\(failures.withLock { Array($0.prefix(5)) })")
+        #expect(reads.load(ordering: .relaxed) > 100)
+        try store.checkpoint()
+        #expect(try store.verify().isEmpty)
+        let stats = store.blobStatistics
+        try store.collectGarbage(garbageRatio: 0.2)
+        #expect(store.blobStatistics.fileBytes <= stats.fileBytes)
+    }
+}

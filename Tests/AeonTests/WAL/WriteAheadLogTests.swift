@@ -241,4 +241,38 @@ struct WriteAheadLogTests {
         #expect(try reopened.append([7], durability: .synchronous) == UInt64(replayed.count + 1))
         try reopened.close()
     }
+
+    @Test("rotating while other threads append without syncing finishes, and loses nothing", .timeLimit(.minutes(1)))
+    func rotateUnderUnsyncedAppends() throws {
+        let dir = TemporaryDirectory()
+        let (log, _) = try Self.reopen(dir.path)
+        let failures = Mutex<[String]>([])
+        let rotated = Atomic<Bool>(false)
+        let appended = Atomic<Int>(0)
+        // The appender goes on until the rotations are done. (A rotate that waited for records
+        // appended after it started, which nobody asked to sync, could spin for ever; the store
+        // test "everything at once" caught it, this one only sometimes can.)
+        Threads.run(2) { worker in
+            do {
+                if worker == 0 {
+                    var lsn: UInt64 = 1
+                    while !rotated.load(ordering: .acquiring) {
+                        _ = try log.append(Self.payload(lsn), durability: .none)
+                        lsn += 1
+                    }
+                    appended.store(Int(lsn - 1), ordering: .releasing)
+                } else {
+                    defer { rotated.store(true, ordering: .releasing) }
+                    for _ in 0..<10 { try log.rotate() }
+                }
+            } catch {
+                failures.withLock { $0.append("\(error)") }
+            }
+        }
+        #expect(failures.withLock { $0 }.isEmpty)
+        try log.close()
+        let (reopened, replayed) = try Self.reopen(dir.path)
+        #expect(replayed.count == appended.load(ordering: .acquiring) && Self.isCleanPrefix(replayed))
+        try reopened.close()
+    }
 }
