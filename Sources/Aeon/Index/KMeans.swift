@@ -104,12 +104,16 @@ struct KMeans {
     private func recompute(_ centroids: inout [Float], k: Int, rows: [Int32], assignment: [Int32], random: inout SplitMix64) -> Bool {
         var sums = [Double](repeating: 0, count: k * dimension)
         var counts = [Int](repeating: 0, count: k)
-        for (i, row) in rows.enumerated() {
-            let c = Int(assignment[i])
-            counts[c] += 1
-            let x = vector(row)
-            let base = c * dimension
-            for d in 0..<dimension { sums[base + d] += Double(x[d]) }
+        let dimension = self.dimension
+        // Raw pointers: the checked array accesses in this loop cost more than the additions.
+        sums.withUnsafeMutableBufferPointer { sums in
+            for (i, row) in rows.enumerated() {
+                let c = Int(assignment[i])
+                counts[c] += 1
+                let x = vector(row)
+                let sum = sums.baseAddress! + c * dimension
+                for d in 0..<dimension { sum[d] += Double(x[d]) }
+            }
         }
         var moved = false
         for c in 0..<k {

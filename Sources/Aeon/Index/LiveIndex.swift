@@ -414,16 +414,25 @@ final class LiveIndex: @unchecked Sendable {
 
         // Vectors of the neighbours now nearer a new centroid than their own gain a replica.
         // (Chosen first, appended after: appending must not change a posting being walked.)
+        // The int8 codes screen them first (exact fp32 distances for the few that pass with a
+        // margin): reading every neighbour's fp32 rows made this most of a split's cost.
         var gains = Entries()
         var gainTargets: [Int] = []
+        let firstHalf = QuantizedCentroid(centroid(Int32(slot)), dimension: dimension, stride: codeStride, kernels: kernels)
+        let secondHalf = QuantizedCentroid(centroid(Int32(other)), dimension: dimension, stride: codeStride, kernels: kernels)
         for neighbour in neighbours where postings[neighbour] != nil {
             let stride = codeStride
+            let own = QuantizedCentroid(centroid(Int32(neighbour)), dimension: dimension, stride: codeStride, kernels: kernels)
             try forEachLiveEntry(neighbour) { (row, scale, norm, code) throws(AeonError) in
+                let nearer = min(
+                    firstHalf.approximateDistance(code: code, scale: scale, norm: norm, kernels: kernels),
+                    secondHalf.approximateDistance(code: code, scale: scale, norm: norm, kernels: kernels))
+                guard nearer < 1.1 * own.approximateDistance(code: code, scale: scale, norm: norm, kernels: kernels) else { return }
                 let x = try view.vector(row: Int(row))
-                let own = kernels.squaredL2(x, centroid(Int32(neighbour)), dimension: dimension)
+                let ownDistance = kernels.squaredL2(x, centroid(Int32(neighbour)), dimension: dimension)
                 let a = kernels.squaredL2(x, centroid(Int32(slot)), dimension: dimension)
                 let b = kernels.squaredL2(x, centroid(Int32(other)), dimension: dimension)
-                guard min(a, b) < own else { return }
+                guard min(a, b) < ownDistance else { return }
                 gains.add(row: row, scale: scale, norm: norm, code: code, stride: stride)
                 gainTargets.append(a <= b ? slot : other)
             }
@@ -660,5 +669,27 @@ extension LiveIndex {
         }
         index.retireReplacedRows()
         return index
+    }
+}
+
+/// A centroid's int8 form, for screening many entries against it by their codes.
+private struct QuantizedCentroid {
+    let codes: [Int8]
+    let scale: Float
+    let squaredNorm: Float
+
+    init(_ vector: UnsafePointer<Float>, dimension: Int, stride: Int, kernels: Kernels) {
+        var codes = [Int8](repeating: 0, count: stride)
+        scale = codes.withUnsafeMutableBufferPointer { c in
+            kernels.quantize(UnsafeBufferPointer(start: vector, count: dimension), into: UnsafeMutableBufferPointer(rebasing: c[0..<dimension]))
+        }
+        self.codes = codes
+        squaredNorm = kernels.dot(vector, vector, dimension: dimension)
+    }
+
+    /// The squared L2 distance to an entry, from the int8 dot product (‖x‖² − 2x·c + ‖c‖²).
+    func approximateDistance(code: UnsafePointer<Int8>, scale entryScale: Float, norm: Float, kernels: Kernels) -> Float {
+        let dot = codes.withUnsafeBufferPointer { Float(kernels.dot(code, $0.baseAddress!, dimension: $0.count)) }
+        return norm - 2 * dot * scale * entryScale + squaredNorm
     }
 }
