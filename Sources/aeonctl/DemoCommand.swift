@@ -1,4 +1,5 @@
 import Aeon
+import AeonBenchmarks
 import ArgumentParser
 import Foundation
 
@@ -104,10 +105,7 @@ struct DemoCommand: ParsableCommand {
             }
         }
         let problems = try reportingErrors { try reader.verify() }
-        func percentile(_ values: [Double], _ p: Double) -> Double {
-            let sorted = values.sorted()
-            return sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))]
-        }
+        func percentile(_ values: [Double], _ p: Double) -> Double { Timing.percentile(values, p * 100) }
         let p50 = percentile(warm, 0.5), p99 = percentile(warm, 0.99)
         let recall1 = hits1 / Double(queries.count), recall10 = hits10 / Double(queries.count)
 

@@ -86,7 +86,15 @@ final class LiveIndex: @unchecked Sendable {
     private(set) var postings: [LivePosting?] = []
     private var slotGroup: [Int32] = []
     private var slotCentroids: [Float] = []
-    private var groups: [RoutingGroup] = []
+    private var groups: [RoutingGroup] = [] { didSet { cachedRouting = nil } }
+    /// The routing table over `groups`, built once per change of them rather than per route.
+    private var cachedRouting: LiveRouting?
+    private var routing: LiveRouting {
+        if let cachedRouting { return cachedRouting }
+        let made = LiveRouting(dimension: dimension, groups: groups)
+        cachedRouting = made
+        return made
+    }
     private var freeSlots: [Int32] = []
     private var liveSlots = 0
     /// The live appended row of each id written since the generation.
@@ -202,12 +210,12 @@ final class LiveIndex: @unchecked Sendable {
         for near in candidates where postings[Int(near.posting)] != nil {
             let slot = Int(near.posting)
             guard try contains(slot, row: row) else { continue }
-            let live = try liveEntries(slot)
-            if liveSlots > 1, live.rows.count < mergeLimit {
+            let live = try liveCount(slot)
+            if liveSlots > 1, live < mergeLimit {
                 try merge(slot)
-            } else if 4 * (postings[slot]!.totalCount - live.rows.count) > postings[slot]!.totalCount {
+            } else if 4 * (postings[slot]!.totalCount - live) > postings[slot]!.totalCount {
                 // A quarter of it deleted: every search probing it would scan them; drop them.
-                replace(slot, with: fresh(live))
+                replace(slot, with: fresh(try liveEntries(slot)))
                 try recentre(slot)
                 cleanups += 1
             }
@@ -276,6 +284,13 @@ final class LiveIndex: @unchecked Sendable {
         for i in 0..<posting.count where !rows.isDeleted(Int(posting.rows[i])) && seen.insert(posting.rows[i]).inserted {
             try body(posting.rows[i], posting.scales[i], posting.squaredNorms[i], UnsafePointer(posting.codes + i * codeStride))
         }
+    }
+
+    /// How many of slot `slot`'s rows are not deleted (counted in place, nothing copied).
+    private func liveCount(_ slot: Int) throws(AeonError) -> Int {
+        var count = 0
+        try forEachLiveEntry(slot) { _, _, _, _ in count += 1 }
+        return count
     }
 
     /// Slot `slot`'s entries whose rows are not deleted, each row once, copied out.
@@ -418,11 +433,11 @@ final class LiveIndex: @unchecked Sendable {
         // margin): reading every neighbour's fp32 rows made this most of a split's cost.
         var gains = Entries()
         var gainTargets: [Int] = []
-        let firstHalf = QuantizedCentroid(centroid(Int32(slot)), dimension: dimension, stride: codeStride, kernels: kernels)
-        let secondHalf = QuantizedCentroid(centroid(Int32(other)), dimension: dimension, stride: codeStride, kernels: kernels)
+        let firstHalf = QuantizedCentroid(centroid(Int32(slot)), dimension: dimension, kernels: kernels)
+        let secondHalf = QuantizedCentroid(centroid(Int32(other)), dimension: dimension, kernels: kernels)
         for neighbour in neighbours where postings[neighbour] != nil {
             let stride = codeStride
-            let own = QuantizedCentroid(centroid(Int32(neighbour)), dimension: dimension, stride: codeStride, kernels: kernels)
+            let own = QuantizedCentroid(centroid(Int32(neighbour)), dimension: dimension, kernels: kernels)
             try forEachLiveEntry(neighbour) { (row, scale, norm, code) throws(AeonError) in
                 let nearer = min(
                     firstHalf.approximateDistance(code: code, scale: scale, norm: norm, kernels: kernels),
@@ -573,7 +588,7 @@ final class LiveIndex: @unchecked Sendable {
         -> [(posting: Int32, distance: Float)]
     {
         guard liveSlots > 0 else { return [] }
-        return LiveRouting(dimension: dimension, groups: groups).nearestSlots(
+        return routing.nearestSlots(
             vector, count: count, groupProbes: groupProbes, router: router, codes: code, kernels: kernels)
     }
 
@@ -587,7 +602,7 @@ final class LiveIndex: @unchecked Sendable {
 
     private func publish() {
         view = LiveView(
-            atlas: atlas, rows: rows, postings: postings, routing: LiveRouting(dimension: dimension, groups: groups), metric: metric,
+            atlas: atlas, rows: rows, postings: postings, routing: routing, metric: metric,
             codeStride: codeStride, postingCount: liveSlots, version: view.version + 1)
         changed = false
     }
@@ -678,11 +693,9 @@ private struct QuantizedCentroid {
     let scale: Float
     let squaredNorm: Float
 
-    init(_ vector: UnsafePointer<Float>, dimension: Int, stride: Int, kernels: Kernels) {
-        var codes = [Int8](repeating: 0, count: stride)
-        scale = codes.withUnsafeMutableBufferPointer { c in
-            kernels.quantize(UnsafeBufferPointer(start: vector, count: dimension), into: UnsafeMutableBufferPointer(rebasing: c[0..<dimension]))
-        }
+    init(_ vector: UnsafePointer<Float>, dimension: Int, kernels: Kernels) {
+        var codes = [Int8](repeating: 0, count: dimension)
+        scale = codes.withUnsafeMutableBufferPointer { kernels.quantize(UnsafeBufferPointer(start: vector, count: dimension), into: $0) }
         self.codes = codes
         squaredNorm = kernels.dot(vector, vector, dimension: dimension)
     }

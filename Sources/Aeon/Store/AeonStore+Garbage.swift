@@ -98,7 +98,8 @@ extension AeonStore {
         // The previous generation is usually released by now; its segments go here, not later.
         try blobs.retireQueued()
         report.fileBytesAfter = blobs.statistics.reduce(0) { $0 + $1.fileBytes }
-        report.seconds = Double((clock.now - start).components.attoseconds) / 1e18 + Double((clock.now - start).components.seconds)
+        let elapsed = (clock.now - start).components
+        report.seconds = Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18
         return report
     }
 

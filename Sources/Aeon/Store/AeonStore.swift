@@ -217,6 +217,28 @@ public final class AeonStore: Sendable {
         return try result.get()
     }
 
+    /// What reads and writes need of the current state: the index (generation and online
+    /// view), the record count, and the pending write of one id. Unlike ``snapshot()`` it does
+    /// not hold on to the delta, which would make the next write copy it whole.
+    private struct Reading {
+        var atlas: Atlas?
+        var live: LiveView?
+        var count: Int
+        /// The pending write of the id asked about (its record, or nil for a delete).
+        var pending: Delta.Entry?
+    }
+
+    private func reading(pendingFor id: UInt64? = nil) throws(AeonError) -> Reading {
+        let result = state.withLock { state -> Result<Reading, AeonError> in
+            guard !state.closed else { return .failure(AeonError(.invalidArgument, "the store is closed", path: path)) }
+            return .success(Reading(
+                atlas: state.atlas, live: state.live,
+                count: Int(state.manifest.recordCount) - state.delta.hiddenBaseCount + state.delta.liveCount,
+                pending: id.flatMap { state.delta.entries[$0] }))
+        }
+        return try result.get()
+    }
+
     /// The number of records.
     public var count: Int {
         state.withLock { Snapshot(manifest: $0.manifest, atlas: nil, delta: $0.delta).count }
@@ -296,35 +318,39 @@ public final class AeonStore: Sendable {
     }
 
     private func write(_ records: [LogRecord], wal: WriteAheadLog?, durability: Durability) throws(AeonError) {
-        // Refused before anything is logged: the online index holds so many rows between
-        // checkpoints (only reachable with automatic checkpoints off).
-        if let rows = try snapshot().live?.rows, rows.appendedCount + records.count > LiveRows.capacity {
-            throw AeonError(.noSpace, "\(LiveRows.capacity) writes since the last checkpoint fill the online index: checkpoint", path: path)
-        }
         gate.enterShared()
         var pending = 0
         do {
             defer { gate.leaveShared() }
+            // The generation cannot change while the gate is held shared; the view may, and a
+            // route planned on an older one is redone.
+            let snap = try reading()
+            // Refused before anything is logged: the online index holds so many rows between
+            // checkpoints (only reachable with automatic checkpoints off).
+            if let rows = snap.live?.rows, rows.appendedCount + records.count > LiveRows.capacity {
+                throw AeonError(.noSpace, "\(LiveRows.capacity) writes since the last checkpoint fill the online index: checkpoint", path: path)
+            }
+            let view = snap.live
             let lsns: ClosedRange<UInt64>
             let plans: [InsertPlan?]
             if let wal, durability == .synchronous {
                 // Route the vectors on another thread while this one writes and syncs the log
                 // (the index is touched only once the records are durable).
-                let planning = Handoff { self.planInserts(records) }
+                let planning = Handoff { self.planInserts(records, on: view) }
                 planning.start()
                 lsns = try wal.append(batch: records.map { $0.encoded() }, durability: .synchronous)
                 plans = planning.take()
             } else if let wal {
                 lsns = try wal.append(batch: records.map { $0.encoded() }, durability: durability)
-                plans = planInserts(records)
+                plans = planInserts(records, on: view)
             } else {
                 lsns = unloggedLSN!.withLock { last in
                     defer { last += UInt64(records.count) }
                     return (last + 1)...(last + UInt64(records.count))
                 }
-                plans = planInserts(records)
+                plans = planInserts(records, on: view)
             }
-            let atlas = try snapshot().atlas
+            let atlas = snap.atlas
             var inBase: [Bool] = []
             for record in records { inBase.append(try atlas?.row(id: record.id) != nil) }
             pending = try index.withLock { (live) throws(AeonError) -> Int in
@@ -366,10 +392,10 @@ public final class AeonStore: Sendable {
         if checkpointThreshold > 0 && pending >= checkpointThreshold { try? checkpoint() }
     }
 
-    /// The routes of the upserts among `records`, worked out on the current view outside the
-    /// writer's lock (writers in parallel; a route the index has changed shape since is redone).
-    private func planInserts(_ records: [LogRecord]) -> [InsertPlan?] {
-        guard let view = (try? snapshot())?.live else { return [InsertPlan?](repeating: nil, count: records.count) }
+    /// The routes of the upserts among `records`, worked out on `view` outside the writer's
+    /// lock (writers in parallel; a route the index has changed shape since is redone).
+    private func planInserts(_ records: [LogRecord], on view: LiveView?) -> [InsertPlan?] {
+        guard let view else { return [InsertPlan?](repeating: nil, count: records.count) }
         let context = borrowContext()
         defer { returnContext(context) }
         let router = context.insertRouter(kernels: kernels)
@@ -695,7 +721,7 @@ public final class AeonStore: Sendable {
         guard k >= 0 else { throw AeonError(.invalidArgument, "k must be ≥ 0 (got \(k))") }
         let parameters = try (parameters ?? defaultSearch).validated()
         let prepared = try VectorValidation.prepare(query, dimension: dimension, metric: metric, what: "the query")
-        let snap = try snapshot()
+        let snap = try reading()
         context.statistics = SearchStatistics()
         guard k > 0 else { return [] }
         let kernels = self.kernels
@@ -703,13 +729,15 @@ public final class AeonStore: Sendable {
             let hits = try prepared.withUnsafeBufferPointer { (q) throws(AeonError) in
                 try live.search(q, k: k, limit: snap.count, parameters: parameters, kernels: kernels, context: context)
             }
-            // While an upsert is being applied, its old and new rows can both be visible: an id once.
-            var seen = Set<UInt64>(minimumCapacity: hits.count)
+            // While an upsert is being applied, its old and new rows can both be visible: an id
+            // once. (A linear check for the usual small k: no hash set per query.)
+            var seen = hits.count > 64 ? Set<UInt64>(minimumCapacity: hits.count) : nil
             var results: [SearchResult] = []
             results.reserveCapacity(hits.count)
             for hit in hits {
                 let id = try live.id(row: hit.row)
-                if seen.insert(id).inserted { results.append(SearchResult(id: id, score: hit.score)) }
+                let isNew = seen != nil ? seen!.insert(id).inserted : !results.contains { $0.id == id }
+                if isNew { results.append(SearchResult(id: id, score: hit.score)) }
             }
             return results
         }
@@ -741,8 +769,8 @@ public final class AeonStore: Sendable {
     /// - Throws: ``AeonError/Code/corrupt`` naming the record when its vector's page or its
     ///   payload's blob fails its checksum.
     public func get(id: UInt64) throws(AeonError) -> Record? {
-        let snap = try snapshot()
-        if let entry = snap.delta.entries[id] { return entry.record }
+        let snap = try reading(pendingFor: id)
+        if let entry = snap.pending { return entry.record }
         guard let atlas = snap.atlas, let row = try atlas.row(id: id) else { return nil }
         return try naming(id) { () throws(AeonError) in
             let vector = Array(UnsafeBufferPointer(start: try atlas.vector(row: row), count: dimension))
@@ -758,8 +786,8 @@ public final class AeonStore: Sendable {
     /// - Throws: ``AeonError/Code/corrupt`` naming the record when its blob fails its checks;
     ///   whatever `body` throws.
     public func withPayload<R>(id: UInt64, _ body: (UnsafeRawBufferPointer?) throws -> R) throws -> R {
-        let snap = try snapshot()
-        if let entry = snap.delta.entries[id] {
+        let snap = try reading(pendingFor: id)
+        if let entry = snap.pending {
             guard let payload = entry.record?.payload else { return try body(nil) }
             return try payload.withUnsafeBytes { try body($0) }
         }
@@ -792,7 +820,7 @@ public final class AeonStore: Sendable {
     }
 
     /// The current index snapshot, if any.
-    func currentIndex() throws(AeonError) -> Atlas? { try snapshot().atlas }
+    func currentIndex() throws(AeonError) -> Atlas? { try reading().atlas }
 
     /// Reads every page of the current index and checks its checksum, then the index's structure
     /// (every record reachable from a posting, counts, the id index, payload bounds); returns one
@@ -809,7 +837,7 @@ public final class AeonStore: Sendable {
                     + "short by a crash, or damage to the last records; opening for writing cuts them",
                 path: path + "/" + Self.walDirectoryName))
         }
-        guard let atlas = try snapshot().atlas else { return problems }
+        guard let atlas = try reading().atlas else { return problems }
         return problems + atlas.verify()
     }
 

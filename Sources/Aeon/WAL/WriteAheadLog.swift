@@ -134,6 +134,13 @@ public final class WriteAheadLog: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         try usable()
+        try syncAppended()
+    }
+
+    /// Asks for, and waits until, every record appended so far is durable (with the lock held).
+    /// The target is fixed when called: appends that arrive meanwhile move `nextLSN` but not
+    /// the sync wanted, and waiting for them too would spin for ever.
+    private func syncAppended() throws(AeonError) {
         let target = nextLSN - 1
         syncWantedLSN = max(syncWantedLSN, target)
         try waitUntil { durableLSN >= target }
@@ -160,11 +167,8 @@ public final class WriteAheadLog: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         try usable()
-        // A fixed target: appends that arrive meanwhile move `nextLSN` but not the sync wanted,
-        // and waiting for them would spin for ever (the switch below syncs them anyway).
-        let target = nextLSN - 1
-        syncWantedLSN = max(syncWantedLSN, target)
-        try waitUntil { durableLSN >= target }
+        // Records appended meanwhile are synced by the switch below.
+        try syncAppended()
         try lead { () throws(AeonError) in
             // As leader nothing else writes: flush what arrived meanwhile, then switch.
             try writeRound()
@@ -178,11 +182,7 @@ public final class WriteAheadLog: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         guard !closed else { return }
-        if failure == nil {
-            let target = nextLSN - 1
-            syncWantedLSN = max(syncWantedLSN, target)
-            try waitUntil { durableLSN >= target }
-        }
+        if failure == nil { try syncAppended() }
         closed = true
         while leading { lock.wait() }
         try file?.close()
