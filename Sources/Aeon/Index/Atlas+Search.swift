@@ -147,25 +147,26 @@ extension Atlas {
     ) throws(AeonError) -> [(row: Int, score: Float)] {
         precondition(query.count == dimension, "search: query of \(query.count) dims for \(dimension)")
         context.statistics = SearchStatistics()
-        guard k > 0, rowCount > 0 else { return [] }
+        guard k > 0, liveCount > 0 else { return [] }
         let scan = QueryScan(query, metric: metric, kernels: kernels, parameters: parameters, context: context)
-        if k >= rowCount {
+        if k >= liveCount {
             var hits: [(row: Int, score: Float)] = []
-            hits.reserveCapacity(rowCount)
-            for row in 0..<rowCount { hits.append((row, scan.exactScore(try vector(row: row)))) }
+            hits.reserveCapacity(liveCount)
+            for row in 0..<rowCount where !isDeleted(row) { hits.append((row, scan.exactScore(try vector(row: row)))) }
             hits.sort { $0.score > $1.score || ($0.score == $1.score && $0.row < $1.row) }
             return hits
         }
         let (table, centroidVectors, centroidStride) = try centroids()
         let probes = scan.probes(in: table, postingCount: postingCount) { centroidVectors + Int($0) * centroidStride }
-        context.candidates.reset(capacity: min(rowCount, k * parameters.oversample))
+        context.candidates.reset(capacity: min(liveCount, k * parameters.oversample))
         var threshold = -Float.infinity
+        let isDeleted: ((UInt32) -> Bool)? = hasDeletions ? { self.isDeleted(Int($0)) } : nil
         for probe in probes {
             let posting = try self.posting(Int(probe.item))
             context.statistics.postingsProbed += 1
             scan.offer(
                 count: posting.count, rows: posting.rows, scales: posting.scales, norms: posting.squaredNorms, codes: posting.codes,
-                codeStride: postingsHeader.codeStride, threshold: &threshold)
+                codeStride: postingsHeader.codeStride, threshold: &threshold, isDeleted: isDeleted)
         }
         let rowCount = self.rowCount
         return try scan.rescored(k: k) { row in
@@ -177,8 +178,10 @@ extension Atlas {
 
     /// Starts loading row `row`'s vector into the cache (it is checksummed when read).
     func prefetchVector(row: Int) {
-        let offset = recordsHeader.vectorsFirstPage * pageSize + row * recordsHeader.vectorStride
-        aeon_prefetch(records.region.base + offset, dimension * 4)
+        let layer = layers[0].recordsHeader.totalRows > row ? layers[0] : layers.last { $0.recordsHeader.firstRow <= row }!
+        let h = layer.recordsHeader
+        let offset = h.vectorsFirstPage * pageSize + (row - h.firstRow) * h.vectorStride
+        aeon_prefetch(layer.records.region.base + offset, dimension * 4)
     }
 }
 

@@ -1,18 +1,40 @@
 import Synchronization
 
-/// One immutable generation of the index: the memory-mapped `.postings` and `.records` files.
+/// One immutable generation of the index: memory-mapped `.postings` and `.records` files.
 ///
-/// Opening maps both files and checks their headers and page-checksum tables, nothing more,
-/// so it takes the same time for any size; every page is checksummed the first time a search
-/// or a lookup reads it (``PagedFile``). A snapshot is never modified; a build writes a new
-/// generation and the store swaps snapshots, so searches in flight keep theirs.
+/// A generation is a stack of *layers*: a full generation is one layer; a checkpoint that
+/// writes only what changed adds a layer on top of its parent's (the rows added since, the
+/// postings rewritten since, the whole deletion bitmap, centroids and directory), and its
+/// directory names, for each posting, the layer whose file holds its pages. Rows are numbered
+/// across the layers: each records file holds the rows after its parent's.
+///
+/// Opening maps the files and checks their headers and page-checksum tables, nothing more
+/// (and reads the deletion bitmap), so it takes nearly the same time for any size; every page
+/// is checksummed the first time a search or a lookup reads it (``PagedFile``). A snapshot is
+/// never modified; a checkpoint writes a new generation and the store swaps snapshots, so
+/// searches in flight keep theirs.
 final class Atlas: @unchecked Sendable {
+    /// One generation's files, as a layer of this one.
+    struct Layer {
+        let generation: UInt64
+        let postings: PagedFile
+        let records: PagedFile
+        let recordsHeader: RecordsHeader
+    }
+
     // Immutable after init: the mapped files are read-only and verified through atomics.
+    /// This generation's own files (the top layer).
     let postings: PagedFile
     let records: PagedFile
     let postingsHeader: PostingsHeader
     let recordsHeader: RecordsHeader
     let generation: UInt64
+    /// Oldest first; the last is this generation's own files.
+    let layers: [Layer]
+    /// Deleted rows, one bit each (empty when none is).
+    private let deletedBits: [UInt64]
+    /// How many rows are deleted.
+    let deletedCount: Int
     /// Where the payloads live.
     let blobs: BlobArena
     /// Every search reads the whole centroid section: remember once it has been verified.
@@ -22,8 +44,13 @@ final class Atlas: @unchecked Sendable {
 
     var dimension: Int { postingsHeader.dimension }
     var metric: Metric { postingsHeader.metric }
-    var rowCount: Int { recordsHeader.rowCount }
+    /// Rows of every layer, deleted ones included (row numbers run `0 ..< rowCount`).
+    var rowCount: Int { recordsHeader.totalRows }
+    /// Rows not deleted: the generation's records.
+    var liveCount: Int { rowCount - deletedCount }
     var postingCount: Int { postingsHeader.postingCount }
+    /// The generations whose files this one reads, oldest first.
+    var layerGenerations: [UInt64] { layers.map(\.generation) }
 
     static func postingsName(_ generation: UInt64) -> String { "atlas-" + hex(generation) + ".postings" }
     static func recordsName(_ generation: UInt64) -> String { "atlas-" + hex(generation) + ".records" }
@@ -42,23 +69,57 @@ final class Atlas: @unchecked Sendable {
 
     init(io: any FileIO, directory: String, manifest: Manifest, blobs: BlobArena) throws(AeonError) {
         let generation = manifest.generation
-        let postings = try PagedFile(
-            io: io, path: directory + "/" + Self.postingsName(generation), magic: PostingsHeader.magic,
-            supportedVersion: PostingsHeader.version)
-        let records = try PagedFile(
-            io: io, path: directory + "/" + Self.recordsName(generation), magic: RecordsHeader.magic,
-            supportedVersion: RecordsHeader.version)
-        let ph = try PostingsHeader(file: postings)
-        let rh = try RecordsHeader(file: records)
-        guard ph.dimension == manifest.dimension, rh.dimension == manifest.dimension, ph.metric == manifest.metric,
-            rh.metric == manifest.metric
-        else {
-            throw AeonError(
-                .corrupt, "index files disagree with the manifest about dimension or metric", path: postings.path)
+        let open = { (generation: UInt64) throws(AeonError) -> (PagedFile, PagedFile) in
+            let postings = try PagedFile(
+                io: io, path: directory + "/" + Self.postingsName(generation), magic: PostingsHeader.magic,
+                supportedVersion: PostingsHeader.version)
+            let records = try PagedFile(
+                io: io, path: directory + "/" + Self.recordsName(generation), magic: RecordsHeader.magic,
+                supportedVersion: RecordsHeader.version)
+            return (postings, records)
         }
-        guard ph.rowCount == rh.rowCount, UInt64(rh.rowCount) == manifest.recordCount else {
+        let (postings, records) = try open(generation)
+        let ph = try PostingsHeader(file: postings, generation: generation)
+        var layers: [Layer] = []
+        for layer in ph.layers.dropLast() {
+            let (p, r) = try open(layer)
+            layers.append(Layer(generation: layer, postings: p, records: r, recordsHeader: try RecordsHeader(file: r)))
+        }
+        let rh = try RecordsHeader(file: records)
+        layers.append(Layer(generation: generation, postings: postings, records: records, recordsHeader: rh))
+        var expectedFirst = 0
+        for layer in layers {
+            let h = layer.recordsHeader
+            guard h.dimension == manifest.dimension, h.metric == manifest.metric else {
+                throw AeonError(.corrupt, "index file disagrees with the manifest about dimension or metric", path: layer.records.path)
+            }
+            guard h.firstRow == expectedFirst else {
+                throw AeonError(
+                    .corrupt, "records layer starts at row \(h.firstRow); the layer below ends at \(expectedFirst)", path: layer.records.path)
+            }
+            expectedFirst = h.totalRows
+        }
+        guard ph.dimension == manifest.dimension, ph.metric == manifest.metric else {
+            throw AeonError(.corrupt, "index files disagree with the manifest about dimension or metric", path: postings.path)
+        }
+        // The deletion bitmap, checked page by page like any other.
+        var bits: [UInt64] = []
+        var deleted = 0
+        if rh.deletionFirstPage > 0 {
+            let offset = rh.deletionFirstPage * pageSize
+            let raw = try records.bytes(offset..<(offset + rh.deletionBytes))
+            bits = (0..<(rh.deletionBytes / 8)).map { raw.loadUnaligned(fromByteOffset: $0 * 8, as: UInt64.self).littleEndian }
+            deleted = bits.reduce(0) { $0 + $1.nonzeroBitCount }
+            let tail = rh.totalRows % 64
+            if tail != 0, let last = bits.last, last >> UInt64(tail) != 0 {
+                throw AeonError(.corrupt, "the deletion bitmap marks rows past the last", path: records.path, offset: UInt64(offset))
+            }
+            if deleted == 0 { bits = [] }
+        }
+        guard ph.rowCount == rh.totalRows, UInt64(rh.totalRows - deleted) == manifest.recordCount else {
             throw AeonError(
-                .corrupt, "index files hold \(ph.rowCount) / \(rh.rowCount) rows; the manifest says \(manifest.recordCount)",
+                .corrupt,
+                "index files hold \(ph.rowCount) / \(rh.totalRows) rows (\(deleted) deleted); the manifest says \(manifest.recordCount) records",
                 path: records.path)
         }
         self.postings = postings
@@ -66,7 +127,30 @@ final class Atlas: @unchecked Sendable {
         self.postingsHeader = ph
         self.recordsHeader = rh
         self.generation = generation
+        self.layers = layers
+        self.deletedBits = bits
+        self.deletedCount = deleted
         self.blobs = blobs
+    }
+
+    /// Whether row `row` is deleted (replaced or removed by a write this generation includes).
+    @inline(__always)
+    func isDeleted(_ row: Int) -> Bool {
+        deletedBits.isEmpty ? false : deletedBits[row >> 6] & (1 << UInt64(row & 63)) != 0
+    }
+
+    /// The deletion bitmap, 64 rows a word (empty when no row is deleted).
+    var deletionWords: [UInt64] { deletedBits }
+
+    /// Whether any row is deleted.
+    var hasDeletions: Bool { deletedCount > 0 }
+
+    /// The layer holding row `row` (checked by the caller to be below ``rowCount``).
+    @inline(__always)
+    private func layer(ofRow row: Int) -> Layer {
+        // Most rows are the bottom layer's.
+        for layer in layers where row < layer.recordsHeader.totalRows { return layer }
+        preconditionFailure("Atlas: row \(row) of \(rowCount)")
     }
 
     /// Deletes blob segments `generations` once no reader holds this generation or an older
@@ -112,17 +196,21 @@ final class Atlas: @unchecked Sendable {
         return (table, (base + layout.vectorsOffset).assumingMemoryBound(to: Float.self), layout.vectorStride / 4)
     }
 
-    /// Posting `p`'s directory entry, checked against the file.
+    /// Posting `p`'s directory entry, checked against the file whose pages it names.
     func directoryEntry(_ p: Int) throws(AeonError) -> PostingDirectoryEntry {
         precondition(p >= 0 && p < postingCount, "Atlas: posting \(p) out of range")
-        let offset = postingsHeader.directoryFirstPage * pageSize + p * PostingDirectoryEntry.size
-        let raw = try postings.bytes(offset..<(offset + PostingDirectoryEntry.size))
+        let size = postingsHeader.directoryEntrySize
+        let offset = postingsHeader.directoryFirstPage * pageSize + p * size
+        let raw = try postings.bytes(offset..<(offset + size))
         var r = BinaryReader(raw, path: postings.path, baseOffset: UInt64(offset))
-        let entry = PostingDirectoryEntry(
+        var entry = PostingDirectoryEntry(
             firstPage: Int(try r.read(UInt32.self)), pageCount: Int(try r.read(UInt32.self)),
             count: Int(try r.read(UInt32.self)), capacity: Int(try r.read(UInt32.self)))
-        let dataStart = postingsHeader.directoryFirstPage + postingsHeader.directoryPageCount
-        guard entry.firstPage >= dataStart, entry.pageCount >= 1, entry.firstPage + entry.pageCount <= postings.pageCount,
+        if size > 16 { entry.layer = Int(try r.read(UInt32.self)) }
+        let own = entry.layer == layers.count - 1
+        let dataStart = own ? postingsHeader.directoryFirstPage + postingsHeader.directoryPageCount : 1
+        guard entry.layer < layers.count, entry.firstPage >= dataStart, entry.pageCount >= 1,
+            entry.firstPage + entry.pageCount <= layers[entry.layer].postings.pageCount,
             entry.capacity == PostingLayout.capacity(pages: entry.pageCount, codeStride: postingsHeader.codeStride),
             entry.count <= entry.capacity
         else {
@@ -142,7 +230,7 @@ final class Atlas: @unchecked Sendable {
 
     func posting(_ p: Int) throws(AeonError) -> PostingView {
         let entry = try directoryEntry(p)
-        let bytes = try postings.pages(entry.firstPage..<(entry.firstPage + entry.pageCount))
+        let bytes = try layers[entry.layer].postings.pages(entry.firstPage..<(entry.firstPage + entry.pageCount))
         let layout = PostingLayout(capacity: entry.capacity, codeStride: postingsHeader.codeStride)
         let base = bytes.baseAddress!
         return PostingView(
@@ -163,30 +251,42 @@ final class Atlas: @unchecked Sendable {
     /// Row `row`'s full-precision vector.
     func vector(row: Int) throws(AeonError) -> UnsafePointer<Float> {
         try checkRow(row, "a posting")
-        let offset = recordsHeader.vectorsFirstPage * pageSize + row * recordsHeader.vectorStride
-        return try records.bytes(offset..<(offset + dimension * 4)).baseAddress!.assumingMemoryBound(to: Float.self)
+        let layer = layer(ofRow: row)
+        let h = layer.recordsHeader
+        let offset = h.vectorsFirstPage * pageSize + (row - h.firstRow) * h.vectorStride
+        return try layer.records.bytes(offset..<(offset + dimension * 4)).baseAddress!.assumingMemoryBound(to: Float.self)
     }
 
     /// Row `row`'s id.
     func id(row: Int) throws(AeonError) -> UInt64 {
-        let offset = recordsHeader.idsFirstPage * pageSize + row * 8
-        return try records.bytes(offset..<(offset + 8)).loadUnaligned(as: UInt64.self).littleEndian
+        try checkRow(row, "an id lookup")
+        let layer = layer(ofRow: row)
+        let offset = layer.recordsHeader.idsFirstPage * pageSize + (row - layer.recordsHeader.firstRow) * 8
+        return try layer.records.bytes(offset..<(offset + 8)).loadUnaligned(as: UInt64.self).littleEndian
     }
 
-    /// The row holding `id`, by binary search of the sorted id index; `nil` if absent.
+    /// The live row holding `id`; `nil` if absent or deleted. Each layer's id index is sorted;
+    /// the newest layer that lists the id has its latest row (a later write of an id deletes
+    /// its earlier rows), so the search goes from the top down and stops at the first hit.
     func row(id: UInt64) throws(AeonError) -> Int? {
-        let base = recordsHeader.idIndexFirstPage * pageSize
+        for layer in layers.reversed() {
+            if let row = try Self.row(id: id, in: layer) {
+                try checkRow(row, "the id index")
+                return isDeleted(row) ? nil : row
+            }
+        }
+        return nil
+    }
+
+    private static func row(id: UInt64, in layer: Layer) throws(AeonError) -> Int? {
+        let base = layer.recordsHeader.idIndexFirstPage * pageSize
         let size = RecordsHeader.idIndexEntrySize
-        var low = 0, high = rowCount
+        var low = 0, high = layer.recordsHeader.idIndexCount
         while low < high {
             let mid = (low + high) / 2
-            let entry = try records.bytes((base + mid * size)..<(base + (mid + 1) * size))
+            let entry = try layer.records.bytes((base + mid * size)..<(base + (mid + 1) * size))
             let found = entry.loadUnaligned(as: UInt64.self).littleEndian
-            if found == id {
-                let row = Int(entry.loadUnaligned(fromByteOffset: 8, as: UInt32.self).littleEndian)
-                try checkRow(row, "the id index")
-                return row
-            }
+            if found == id { return Int(entry.loadUnaligned(fromByteOffset: 8, as: UInt32.self).littleEndian) }
             if found < id { low = mid + 1 } else { high = mid }
         }
         return nil
@@ -195,9 +295,11 @@ final class Atlas: @unchecked Sendable {
     /// Where row `row`'s payload lies; `nil` when it has none.
     func payloadReference(row: Int) throws(AeonError) -> PayloadReference? {
         try checkRow(row, "a payload lookup")
-        let base = recordsHeader.payloadTableFirstPage * pageSize + row * RecordsHeader.payloadEntrySize
-        let entry = try records.bytes(base..<(base + RecordsHeader.payloadEntrySize))
-        var reader = BinaryReader(entry, path: records.path, baseOffset: UInt64(base))
+        let layer = layer(ofRow: row)
+        let h = layer.recordsHeader
+        let base = h.payloadTableFirstPage * pageSize + (row - h.firstRow) * RecordsHeader.payloadEntrySize
+        let entry = try layer.records.bytes(base..<(base + RecordsHeader.payloadEntrySize))
+        var reader = BinaryReader(entry, path: layer.records.path, baseOffset: UInt64(base))
         let location = try BlobLocation(from: &reader)
         let length = Int(try reader.read(UInt32.self))
         let flags = try reader.read(UInt32.self)
@@ -222,13 +324,13 @@ final class Atlas: @unchecked Sendable {
         return bytes
     }
 
-    /// Every page of both files checked against its checksum (one error per bad page), then,
-    /// when the pages are sound, the structure: every directory entry in bounds, every row
-    /// reachable from some posting and each at most once per posting, the entry count, the id
-    /// index sorted, unique and consistent with the ids, every payload readable from the blob
-    /// arena with its checksum intact.
+    /// Every page of every layer's files checked against its checksum (one error per bad page),
+    /// then, when the pages are sound, the structure: every directory entry in bounds, every
+    /// live row reachable from some posting and each row at most once per posting, the entry
+    /// count, each layer's id index sorted, unique and consistent with its ids, every live
+    /// row's payload readable from the blob arena with its checksum intact.
     func verify() -> [AeonError] {
-        var problems = postings.checkAllPages() + records.checkAllPages()
+        var problems = layers.flatMap { $0.postings.checkAllPages() + $0.records.checkAllPages() }
         guard problems.isEmpty else { return problems }
         do throws(AeonError) {
             _ = try centroids()
@@ -253,29 +355,44 @@ final class Atlas: @unchecked Sendable {
                 problems.append(AeonError(
                     .corrupt, "postings hold \(entries) entries; the header says \(postingsHeader.entryCount)", path: postings.path, offset: 72))
             }
-            if let lost = reached.firstIndex(of: false) {
-                problems.append(AeonError(
-                    .corrupt, "\(reached.filter { !$0 }.count) rows are in no posting (the first: row \(lost))", path: postings.path))
+            let lost = (0..<rowCount).filter { !reached[$0] && !isDeleted($0) }
+            if let first = lost.first {
+                problems.append(AeonError(.corrupt, "\(lost.count) live rows are in no posting (the first: row \(first))", path: postings.path))
             }
-            var previous: UInt64? = nil
-            let indexBase = recordsHeader.idIndexFirstPage * pageSize
-            for i in 0..<rowCount {
-                let entry = try records.bytes((indexBase + i * 16)..<(indexBase + i * 16 + 16))
-                let id = entry.loadUnaligned(as: UInt64.self).littleEndian
-                let row = Int(entry.loadUnaligned(fromByteOffset: 8, as: UInt32.self).littleEndian)
-                if let previous, id <= previous {
-                    problems.append(AeonError(.corrupt, "id index is not sorted and unique at entry \(i)", path: records.path, offset: UInt64(indexBase + i * 16)))
+            for layer in layers {
+                let h = layer.recordsHeader
+                var previous: UInt64? = nil
+                let indexBase = h.idIndexFirstPage * pageSize
+                for i in 0..<h.idIndexCount {
+                    let entry = try layer.records.bytes((indexBase + i * 16)..<(indexBase + i * 16 + 16))
+                    let id = entry.loadUnaligned(as: UInt64.self).littleEndian
+                    let row = Int(entry.loadUnaligned(fromByteOffset: 8, as: UInt32.self).littleEndian)
+                    if let previous, id <= previous {
+                        problems.append(AeonError(
+                            .corrupt, "id index is not sorted and unique at entry \(i)", path: layer.records.path, offset: UInt64(indexBase + i * 16)))
+                        break
+                    }
+                    let holds = h.firstRow <= row && row < h.totalRows ? try self.id(row: row) : nil
+                    if holds != id {
+                        problems.append(AeonError(
+                            .corrupt, "id index entry \(i) (id \(id)) points at row \(row), which is not this layer's row of that id",
+                            path: layer.records.path, offset: UInt64(indexBase + i * 16)))
+                        break
+                    }
+                    previous = id
+                }
+            }
+            // Every live row is what its id finds (no id has two live rows, none is unlisted).
+            for row in 0..<rowCount where !isDeleted(row) {
+                let id = try self.id(row: row)
+                if try self.row(id: id) != row {
+                    problems.append(AeonError(.corrupt, "live row \(row) (id \(id)) is not the row its id finds", path: records.path))
                     break
                 }
-                let holds = row < rowCount ? try self.id(row: row) : nil
-                if holds != id {
-                    problems.append(AeonError(.corrupt, "id index entry \(i) (id \(id)) points at row \(row), which holds another id", path: records.path, offset: UInt64(indexBase + i * 16)))
-                    break
-                }
-                previous = id
             }
-            // Every payload read back from the blob arena and checked, each bad one reported by record.
-            for row in 0..<rowCount {
+            // Every live payload read back from the blob arena and checked, each bad one reported
+            // by record (deleted rows' blobs may already be collected).
+            for row in 0..<rowCount where !isDeleted(row) {
                 do throws(AeonError) {
                     _ = try payload(row: row)
                 } catch {

@@ -56,6 +56,30 @@ struct AtlasBuilder {
             codes: codes, rows: ids.count, path: postingsPath)
     }
 
+    /// Writes a layer over an existing generation (a checkpoint that writes only what changed):
+    /// the rows `firstRow ..< firstRow + ids.count` (vectors in `data`), the deletion bitmap
+    /// over all rows, and the postings: `kept` ones stay in the older layers' pages, `written`
+    /// ones get pages here, their bytes from `entries(posting, layout, &writer)`. `layers` lists
+    /// the generations of the stack, this one last. Only the routing groups are computed.
+    func writeLayer(
+        data: UnsafePointer<Float>, ids: [UInt64], payloads: [PayloadReference?], firstRow: Int, deleted: [UInt64],
+        placements: [PostingPlacement], centroids: [Float], layers: [UInt64], postingsPath: String, recordsPath: String,
+        entries: (Int, PostingLayout, inout BinaryWriter) throws(AeonError) -> Void
+    ) throws(AeonError) {
+        precondition(centroids.count == placements.count * dimension, "AtlasBuilder.writeLayer: one centroid per posting")
+        let threads = Parallel.threads(parameters.threads)
+        var random = SplitMix64(seed: parameters.seed)
+        let routing = group(centroids, count: placements.count, threads: threads, random: &random)
+        let centroidCodes = routing.centroids.withUnsafeBufferPointer {
+            QuantizedRows(data: $0.baseAddress, rows: placements.count, dimension: dimension, kernels: kernels, threads: threads)
+        }
+        try writeRecords(data: data, ids: ids, payloads: payloads, firstRow: firstRow, deleted: deleted, path: recordsPath)
+        try writePostings(
+            placements: routing.order.map { placements[$0] }, centroids: routing.centroids, centroidCodes: centroidCodes,
+            groups: routing, rows: firstRow + ids.count, layers: layers, path: postingsPath
+        ) { (p, layout, w) throws(AeonError) in try entries(routing.order[p], layout, &w) }
+    }
+
     // MARK: clustering
 
     /// Splits all rows into leaves of at most `postingSizeLimit` rows: k-means with
@@ -252,7 +276,13 @@ struct AtlasBuilder {
 
     // MARK: files
 
-    private func writeRecords(data: UnsafePointer<Float>, ids: [UInt64], payloads: [PayloadReference?], path: String) throws(AeonError) {
+    /// Writes a records file of rows `firstRow ..< firstRow + ids.count` (`data` holds their
+    /// vectors, from its start) and the deletion bitmap over every row up to its last
+    /// (`deleted`, 64 rows a word; empty: none).
+    private func writeRecords(
+        data: UnsafePointer<Float>, ids: [UInt64], payloads: [PayloadReference?], firstRow: Int = 0, deleted: [UInt64] = [],
+        path: String
+    ) throws(AeonError) {
         let rows = ids.count
         let writer = try PagedFileWriter(io: io, path: path, magic: RecordsHeader.magic, version: RecordsHeader.version)
         let stride = PagedFileLayout.align(dimension * 4, codeAlignment)
@@ -270,11 +300,14 @@ struct AtlasBuilder {
         try writer.append(w.bytes)
 
         let indexPage = try writer.startSection()
-        let sorted = (0..<rows).sorted { ids[$0] < ids[$1] }
+        // An id written twice since the layer below has two rows here, the earlier deleted:
+        // the index lists its latest row only, so ids stay unique.
+        var sorted = (0..<rows).sorted { (ids[$0], $0) < (ids[$1], $1) }
+        sorted = sorted.indices.filter { $0 + 1 == sorted.count || ids[sorted[$0 + 1]] != ids[sorted[$0]] }.map { sorted[$0] }
         w = BinaryWriter(capacity: rows * RecordsHeader.idIndexEntrySize)
         for row in sorted {
             w.append(ids[row])
-            w.append(UInt32(row))
+            w.append(UInt32(firstRow + row))
             w.append(UInt32(0))
         }
         try writer.append(w.bytes)
@@ -289,17 +322,58 @@ struct AtlasBuilder {
         }
         try writer.append(w.bytes)
 
+        let deletionPage = try writer.startSection()
+        let words = (firstRow + rows + 63) / 64
+        w = BinaryWriter(capacity: words * 8)
+        for i in 0..<words { w.append(i < deleted.count ? deleted[i] : 0) }
+        try writer.append(w.bytes)
+
         let header = RecordsHeader(
             dimension: dimension, metric: metric, rowCount: rows, vectorsFirstPage: vectorsPage, idsFirstPage: idsPage,
-            idIndexFirstPage: indexPage, payloadTableFirstPage: tablePage)
+            idIndexFirstPage: indexPage, payloadTableFirstPage: tablePage, firstRow: firstRow, deletionFirstPage: deletionPage,
+            idIndexCount: sorted.count)
         try writer.finish(fileHeader: header.encoded())
+    }
+
+    /// Where each posting of a generation being written lies: in pages of an older layer
+    /// (its directory entry, kept as it was), or in this file (`count` entries, written here).
+    enum PostingPlacement {
+        case kept(PostingDirectoryEntry)
+        case written(count: Int)
     }
 
     private func writePostings(
         members: [[Int32]], centroids: [Float], centroidCodes: QuantizedRows, groups: Grouping, codes: QuantizedRows, rows: Int,
         path: String
     ) throws(AeonError) {
-        let postings = members.count
+        try writePostings(
+            placements: members.map { .written(count: $0.count) }, centroids: centroids, centroidCodes: centroidCodes, groups: groups,
+            rows: rows, layers: [generation(ofPath: path)], path: path
+        ) { (p, layout, w) in
+            let member = members[p]
+            for row in member { w.append(UInt32(row)) }
+            w.pad(to: layout.scalesOffset)
+            for row in member { w.append(codes.scales[Int(row)]) }
+            w.pad(to: layout.normsOffset)
+            for row in member { w.append(codes.squaredNorms[Int(row)]) }
+            w.pad(to: layout.codesOffset)
+            for row in member { w.append(codes.rowBytes(Int(row))) }
+        }
+    }
+
+    /// The generation a file path names (its writer always names it so).
+    private func generation(ofPath path: String) -> UInt64 {
+        Atlas.generation(ofFile: String(path.split(separator: "/").last ?? "")) ?? 0
+    }
+
+    /// Writes a postings file: the centroid section, the directory (postings `kept` point into
+    /// older layers' files; the others get pages here), then the pages of each `written`
+    /// posting, whose bytes `entries` appends (rows, scales, norms, codes at the layout's offsets).
+    private func writePostings(
+        placements: [PostingPlacement], centroids: [Float], centroidCodes: QuantizedRows, groups: Grouping, rows: Int,
+        layers: [UInt64], path: String, entries: (Int, PostingLayout, inout BinaryWriter) throws(AeonError) -> Void
+    ) throws(AeonError) {
+        let postings = placements.count
         let stride = PagedFileLayout.align(dimension, codeAlignment)
         let writer = try PagedFileWriter(io: io, path: path, magic: PostingsHeader.magic, version: PostingsHeader.version)
 
@@ -341,43 +415,40 @@ struct AtlasBuilder {
         let directoryPage = try writer.startSection()
         let directoryPages = PagedFileLayout.pages(forBytes: postings * PostingDirectoryEntry.size)
         var nextPage = directoryPage + directoryPages
-        var entries: [PostingDirectoryEntry] = []
-        for member in members {
-            let pages = max(1, PagedFileLayout.pages(forBytes: PostingLayout(capacity: member.count, codeStride: stride).byteCount))
-            let capacity = PostingLayout.capacity(pages: pages, codeStride: stride)
-            entries.append(PostingDirectoryEntry(firstPage: nextPage, pageCount: pages, count: member.count, capacity: capacity))
-            nextPage += pages
+        var directory: [PostingDirectoryEntry] = []
+        for placement in placements {
+            switch placement {
+            case .kept(let entry):
+                directory.append(entry)
+            case .written(let count):
+                let pages = max(1, PagedFileLayout.pages(forBytes: PostingLayout(capacity: count, codeStride: stride).byteCount))
+                let capacity = PostingLayout.capacity(pages: pages, codeStride: stride)
+                directory.append(PostingDirectoryEntry(
+                    firstPage: nextPage, pageCount: pages, count: count, capacity: capacity, layer: layers.count - 1))
+                nextPage += pages
+            }
         }
         w = BinaryWriter(capacity: postings * PostingDirectoryEntry.size)
-        for e in entries {
-            w.append(UInt32(e.firstPage))
-            w.append(UInt32(e.pageCount))
-            w.append(UInt32(e.count))
-            w.append(UInt32(e.capacity))
-        }
+        for e in directory { e.encode(into: &w) }
         try writer.append(w.bytes)
 
-        // Postings.
-        for (p, member) in members.enumerated() {
-            let entry = entries[p]
+        // Postings written here.
+        for (p, placement) in placements.enumerated() {
+            guard case .written = placement else { continue }
+            let entry = directory[p]
             let first = try writer.startSection()
             precondition(first == entry.firstPage, "postings: page plan drifted")
             let posting = PostingLayout(capacity: entry.capacity, codeStride: stride)
-            w = BinaryWriter(capacity: posting.codesOffset)
-            for row in member { w.append(UInt32(row)) }
-            w.pad(to: posting.scalesOffset)
-            for row in member { w.append(codes.scales[Int(row)]) }
-            w.pad(to: posting.normsOffset)
-            for row in member { w.append(codes.squaredNorms[Int(row)]) }
-            w.pad(to: posting.codesOffset)
+            w = BinaryWriter(capacity: posting.codesOffset + entry.count * stride)
+            try entries(p, posting, &w)
+            precondition(w.bytes.count == posting.codesOffset + entry.count * stride, "postings: entry layout drifted")
             try writer.append(w.bytes)
-            for row in member { try writer.append(codes.rowBytes(Int(row))) }
         }
         let header = PostingsHeader(
             dimension: dimension, metric: metric, postingCount: postings, centroidFirstPage: centroidPage,
             centroidPageCount: PagedFileLayout.pages(forBytes: layout.byteCount), directoryFirstPage: directoryPage,
-            directoryPageCount: directoryPages, rowCount: rows, entryCount: members.reduce(0) { $0 + $1.count },
-            groupCount: groups.ranges.count, build: parameters)
+            directoryPageCount: directoryPages, rowCount: rows, entryCount: directory.reduce(0) { $0 + $1.count },
+            groupCount: groups.ranges.count, layers: layers, build: parameters)
         try writer.finish(fileHeader: header.encoded())
     }
 }

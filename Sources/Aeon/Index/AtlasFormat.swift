@@ -7,7 +7,11 @@ let codeAlignment = 64
 /// The file-specific header of a `.postings` file.
 struct PostingsHeader: Equatable {
     static let magic = Array("AEONPOST".utf8)
-    static let version: UInt32 = 1
+    /// 2: layered generations (the layer list; directory entries name their layer).
+    static let version: UInt32 = 2
+    /// The most layers a generation may have (a base and its deltas); checkpoints fold far
+    /// sooner (``AeonStore``), this bounds what a reader accepts.
+    static let maximumLayers = 64
 
     var dimension: Int
     var metric: Metric
@@ -22,8 +26,14 @@ struct PostingsHeader: Equatable {
     var postingSizeLimit: Int
     var replicaEpsilon: Float
     var groupCount: Int
+    /// The generations whose postings files hold this generation's posting pages, oldest
+    /// first; the last is this file's own. A full generation lists only itself.
+    var layers: [UInt64]
+    /// The file's format version (directory entries are 16 bytes in version 1, 24 after).
+    var version: UInt32 = PostingsHeader.version
 
     var codeStride: Int { PagedFileLayout.align(dimension, codeAlignment) }
+    var directoryEntrySize: Int { version == 1 ? 16 : PostingDirectoryEntry.size }
     var centroids: CentroidLayout { CentroidLayout(count: postingCount, groupCount: groupCount, dimension: dimension) }
 
     func encoded() -> [UInt8] {
@@ -43,11 +53,14 @@ struct PostingsHeader: Equatable {
         w.append(UInt32(postingSizeLimit))
         w.append(replicaEpsilon)
         w.append(UInt32(groupCount))
+        w.append(UInt32(layers.count))
+        w.append(UInt32(0))
+        for layer in layers { w.append(layer) }
         return w.bytes
     }
 
-    /// Reads and checks the header of an opened postings file.
-    init(file: PagedFile) throws(AeonError) {
+    /// Reads and checks the header of an opened postings file of generation `generation`.
+    init(file: PagedFile, generation: UInt64) throws(AeonError) {
         var r = BinaryReader(file.fileHeader, path: file.path, baseOffset: UInt64(PagedFileLayout.commonHeaderSize))
         dimension = Int(try r.read(UInt32.self))
         let stride = Int(try r.read(UInt32.self))
@@ -64,6 +77,23 @@ struct PostingsHeader: Equatable {
         postingSizeLimit = Int(try r.read(UInt32.self))
         replicaEpsilon = try r.readFloat()
         groupCount = Int(try r.read(UInt32.self))
+        version = file.version
+        if version == 1 {
+            layers = [generation]
+        } else {
+            let count = Int(try r.read(UInt32.self))
+            _ = try r.read(UInt32.self)
+            guard (1...Self.maximumLayers).contains(count) else {
+                throw AeonError(.corrupt, "postings header lists \(count) layers", path: file.path, offset: 96)
+            }
+            var layers: [UInt64] = []
+            for _ in 0..<count { layers.append(try r.read(UInt64.self)) }
+            guard layers.last == generation, zip(layers, layers.dropFirst()).allSatisfy({ $0 < $1 }) else {
+                throw AeonError(
+                    .corrupt, "postings header's layers \(layers) do not rise to its own generation \(generation)", path: file.path, offset: 104)
+            }
+            self.layers = layers
+        }
         guard let metric = Metric(rawValue: metricValue) else {
             throw AeonError(.corrupt, "unknown metric \(metricValue)", path: file.path, offset: 40)
         }
@@ -73,8 +103,7 @@ struct PostingsHeader: Equatable {
             fits(centroidFirstPage, centroidPageCount), fits(directoryFirstPage, directoryPageCount),
             postingCount == 0 ? groupCount == 0 : (1...postingCount).contains(groupCount),
             centroidPageCount == PagedFileLayout.pages(forBytes: centroids.byteCount),
-            directoryPageCount == PagedFileLayout.pages(forBytes: postingCount * PostingDirectoryEntry.size),
-            (postingCount == 0) == (rowCount == 0), entryCount >= rowCount
+            directoryPageCount == PagedFileLayout.pages(forBytes: postingCount * directoryEntrySize)
         else {
             throw AeonError(.corrupt, "postings header fields are inconsistent with each other or the file", path: file.path, offset: 32)
         }
@@ -82,8 +111,10 @@ struct PostingsHeader: Equatable {
 
     init(
         dimension: Int, metric: Metric, postingCount: Int, centroidFirstPage: Int, centroidPageCount: Int,
-        directoryFirstPage: Int, directoryPageCount: Int, rowCount: Int, entryCount: Int, groupCount: Int, build: BuildParameters
+        directoryFirstPage: Int, directoryPageCount: Int, rowCount: Int, entryCount: Int, groupCount: Int, layers: [UInt64],
+        build: BuildParameters
     ) {
+        self.layers = layers
         self.dimension = dimension
         self.metric = metric
         self.postingCount = postingCount
@@ -120,13 +151,25 @@ struct CentroidLayout {
     var byteCount: Int { groupRangesOffset + groupCount * 8 }
 }
 
-/// Where a posting lives: 16 bytes per posting in the directory section.
+/// Where a posting lives: 24 bytes per posting in the directory section (16 in version 1,
+/// which has no layer field).
 struct PostingDirectoryEntry: Equatable {
-    static let size = 16
+    static let size = 24
     var firstPage: Int
     var pageCount: Int
     var count: Int
     var capacity: Int
+    /// Which of the generation's layers holds the pages (an index into ``PostingsHeader/layers``).
+    var layer: Int = 0
+
+    func encode(into w: inout BinaryWriter) {
+        w.append(UInt32(firstPage))
+        w.append(UInt32(pageCount))
+        w.append(UInt32(count))
+        w.append(UInt32(capacity))
+        w.append(UInt32(layer))
+        w.append(UInt32(0))
+    }
 }
 
 /// A posting's bytes: `capacity` row numbers (u32), scales (f32), squared norms (f32), then the
@@ -154,7 +197,8 @@ struct PostingLayout {
 struct RecordsHeader: Equatable {
     static let magic = Array("AEONRECS".utf8)
     /// 2: payloads live in the blob arena; the payload table holds their locations.
-    static let version: UInt32 = 2
+    /// 3: layered generations (the file's first row; the deletion bitmap).
+    static let version: UInt32 = 3
 
     var dimension: Int
     var metric: Metric
@@ -163,6 +207,21 @@ struct RecordsHeader: Equatable {
     var idsFirstPage: Int
     var idIndexFirstPage: Int
     var payloadTableFirstPage: Int
+    /// This file's rows are `firstRow ..< firstRow + rowCount`; the rows before are the
+    /// earlier layers'.
+    var firstRow: Int = 0
+    /// The page of the deletion bitmap over rows `0 ..< firstRow + rowCount`; 0 when the file
+    /// has none (version 2: no row is deleted).
+    var deletionFirstPage: Int = 0
+    /// Entries of the id index: one per id with a row in this file (its latest), so fewer
+    /// than ``rowCount`` when an id was written again since the layer below. Version 2: the
+    /// row count.
+    var idIndexCount: Int = 0
+
+    /// Rows of every layer up to and including this one.
+    var totalRows: Int { firstRow + rowCount }
+    /// Bytes of the deletion bitmap: one bit per row, in little-endian 64-bit words.
+    var deletionBytes: Int { (totalRows + 63) / 64 * 8 }
 
     var vectorStride: Int { PagedFileLayout.align(dimension * 4, codeAlignment) }
     static let idIndexEntrySize = 16
@@ -180,13 +239,19 @@ struct RecordsHeader: Equatable {
         w.append(UInt32(idsFirstPage))
         w.append(UInt32(idIndexFirstPage))
         w.append(UInt32(payloadTableFirstPage))
+        w.append(UInt64(firstRow))
+        w.append(UInt32(deletionFirstPage))
+        w.append(UInt32(idIndexCount))
         return w.bytes
     }
 
     init(
         dimension: Int, metric: Metric, rowCount: Int, vectorsFirstPage: Int, idsFirstPage: Int, idIndexFirstPage: Int,
-        payloadTableFirstPage: Int
+        payloadTableFirstPage: Int, firstRow: Int, deletionFirstPage: Int, idIndexCount: Int
     ) {
+        self.idIndexCount = idIndexCount
+        self.firstRow = firstRow
+        self.deletionFirstPage = deletionFirstPage
         self.dimension = dimension
         self.metric = metric
         self.rowCount = rowCount
@@ -208,6 +273,13 @@ struct RecordsHeader: Equatable {
         idsFirstPage = Int(try r.read(UInt32.self))
         idIndexFirstPage = Int(try r.read(UInt32.self))
         payloadTableFirstPage = Int(try r.read(UInt32.self))
+        if file.version >= 3 {
+            firstRow = Int(try r.read(UInt64.self))
+            deletionFirstPage = Int(try r.read(UInt32.self))
+            idIndexCount = Int(try r.read(UInt32.self))
+        } else {
+            idIndexCount = rowCount
+        }
         guard let metric = Metric(rawValue: metricValue) else {
             throw AeonError(.corrupt, "unknown metric \(metricValue)", path: file.path, offset: 40)
         }
@@ -215,11 +287,11 @@ struct RecordsHeader: Equatable {
         let end = file.pageCount * pageSize
         let sections: [(page: Int, bytes: Int)] = [
             (vectorsFirstPage, rowCount * vectorStride),
-            (idsFirstPage, rowCount * 8), (idIndexFirstPage, rowCount * Self.idIndexEntrySize),
+            (idsFirstPage, rowCount * 8), (idIndexFirstPage, idIndexCount * Self.idIndexEntrySize),
             (payloadTableFirstPage, rowCount * Self.payloadEntrySize),
-        ]
-        guard dimension >= 1, dimension <= Kernels.maximumDimension, stride == vectorStride, rowCount >= 0,
-            sections.allSatisfy({ $0.page >= 1 && $0.page * pageSize + $0.bytes <= end })
+        ] + (file.version >= 3 ? [(deletionFirstPage, deletionBytes)] : [])
+        guard dimension >= 1, dimension <= Kernels.maximumDimension, stride == vectorStride, rowCount >= 0, firstRow >= 0,
+            totalRows < Int(UInt32.max), idIndexCount <= rowCount, sections.allSatisfy({ $0.page >= 1 && $0.page * pageSize + $0.bytes <= end })
         else {
             throw AeonError(.corrupt, "records header fields are inconsistent with each other or the file", path: file.path, offset: 32)
         }

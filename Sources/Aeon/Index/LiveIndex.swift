@@ -139,7 +139,7 @@ final class LiveIndex: @unchecked Sendable {
         let cap = max(parameters.postingSizeLimit, Int((Float(parameters.postingSizeLimit) * parameters.replicaGrowth).rounded()))
         self.splitLimit = 2 * cap
         self.mergeLimit = max(1, parameters.postingSizeLimit / 2)
-        self.rows = LiveRows(dimension: dimension, baseCount: atlas?.rowCount ?? 0)
+        self.rows = LiveRows(dimension: dimension, baseCount: atlas?.rowCount ?? 0, baseDeleted: atlas?.deletionWords ?? [])
         self.random = SplitMix64(seed: parameters.seed)
         self.router = CentroidRouter(kernels: kernels)
         self.code = ScratchBuffer(capacity: PagedFileLayout.align(dimension, codeAlignment))

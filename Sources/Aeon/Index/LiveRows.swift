@@ -27,7 +27,8 @@ final class LiveRows: @unchecked Sendable {
     private static let marksOffset = chunkRows * 8
     private static let vectorsOffset = marksOffset + chunkRows / 8
 
-    init(dimension: Int, baseCount: Int) {
+    /// `baseDeleted`: the generation's deletion bitmap (64 rows a word; empty when none is).
+    init(dimension: Int, baseCount: Int, baseDeleted: [UInt64] = []) {
         precondition(baseCount < Int(UInt32.max) - Self.chunkRows * Self.maximumChunks, "LiveRows: too many rows")
         self.dimension = dimension
         self.baseCount = baseCount
@@ -36,7 +37,7 @@ final class LiveRows: @unchecked Sendable {
         chunks.initialize(repeating: nil, count: Self.maximumChunks)
         baseMarkWords = max(1, (baseCount + 63) / 64)
         baseMarks = .allocate(capacity: baseMarkWords)
-        for i in 0..<baseMarkWords { (baseMarks + i).initialize(to: Atomic<UInt64>(0)) }
+        for i in 0..<baseMarkWords { (baseMarks + i).initialize(to: Atomic<UInt64>(i < baseDeleted.count ? baseDeleted[i] : 0)) }
     }
 
     deinit {

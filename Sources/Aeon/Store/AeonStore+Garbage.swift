@@ -70,8 +70,8 @@ extension AeonStore {
                         fileBytesAfter: fileBytesBefore, liveBytes: 0, seconds: 0)
                 }
                 var live: [BlobLocation] = []
-                live.reserveCapacity(current.rowCount)
-                for row in 0..<current.rowCount {
+                live.reserveCapacity(current.liveCount)
+                for row in 0..<current.rowCount where !current.isDeleted(row) {
                     if let reference = try current.payloadReference(row: row) { live.append(reference.location) }
                 }
                 let segments = blobs.statistics

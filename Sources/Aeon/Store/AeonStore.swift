@@ -158,7 +158,7 @@ public final class AeonStore: Sendable {
         let blobs = try BlobArena.open(
             io: io, directory: path + "/" + blobDirectoryName, options: BlobArena.Options(readOnly: options.readOnly))
         let atlas = manifest.generation == 0 ? nil : try Atlas(io: io, directory: path, manifest: manifest, blobs: blobs)
-        if lock != nil { try removeStaleFiles(io: io, directory: path, keeping: manifest.generation) }
+        if lock != nil { try removeStaleFiles(io: io, directory: path, keeping: atlas?.layerGenerations ?? []) }
 
         // Replay the log after the checkpoint into the in-memory delta.
         var delta = Delta()
@@ -187,9 +187,10 @@ public final class AeonStore: Sendable {
             lock: lock, wal: wal, recovery: report, blobs: blobs)
     }
 
-    /// Index files of other generations: leftovers of an interrupted build or of a superseded one.
-    private static func removeStaleFiles(io: any FileIO, directory: String, keeping generation: UInt64) throws(AeonError) {
-        let current: Set<String> = generation == 0 ? [] : [Atlas.postingsName(generation), Atlas.recordsName(generation)]
+    /// Index files of generations the current one does not stack on: leftovers of an
+    /// interrupted build or of superseded ones.
+    private static func removeStaleFiles(io: any FileIO, directory: String, keeping generations: [UInt64]) throws(AeonError) {
+        let current = Set(generations.flatMap { [Atlas.postingsName($0), Atlas.recordsName($0)] })
         for name in try io.list(directory) where name.hasPrefix("atlas-") && !current.contains(name) {
             try io.remove(directory + "/" + name)
         }
@@ -447,22 +448,32 @@ public final class AeonStore: Sendable {
         let (snap, lsn, frozen) = try taken.get()
         guard force || recluster || !relocations.isEmpty || !snap.delta.isEmpty || snap.manifest.checkpointLSN < lsn else { return }
 
-        // 2. The new generation, while writers continue.
-        var contents: GenerationContents
-        if let frozen {
-            contents = try serialized(frozen, delta: snap.delta)
+        // 2. The new generation, while writers continue: a layer holding only what changed,
+        // or (a fold) the whole index rewritten.
+        let next: Manifest
+        let accounting: BlobAccounting
+        if let frozen, let atlas = snap.atlas, relocations.isEmpty, !force, shouldLayer(frozen, over: atlas) {
+            let layer = try writeLayer(frozen, over: atlas, delta: snap.delta, previous: snap.manifest, checkpointLSN: lsn)
+            next = layer.manifest
+            accounting = .dead(layer.dead)
         } else {
-            contents = try merged(snap)
+            var contents: GenerationContents
+            if let frozen {
+                contents = try serialized(frozen, delta: snap.delta)
+            } else {
+                contents = try merged(snap)
+            }
+            defer { contents.data.deallocate() }
+            for i in contents.payloads.indices {
+                if let reference = contents.payloads[i], let moved = relocations[reference.location] { contents.payloads[i]!.location = moved }
+            }
+            next = try writeGeneration(&contents, previous: snap.manifest, checkpointLSN: lsn)
+            accounting = .live(contents.payloads.compactMap { $0?.location })
         }
-        defer { contents.data.deallocate() }
-        for i in contents.payloads.indices {
-            if let reference = contents.payloads[i], let moved = relocations[reference.location] { contents.payloads[i]!.location = moved }
-        }
-        let next = try writeGeneration(&contents, previous: snap.manifest, checkpointLSN: lsn)
 
         // 3. Install it; replay the writes that arrived meanwhile onto it.
         gate.enterExclusive()
-        let installed = Result { () throws(AeonError) in
+        let installed = Result { () throws(AeonError) -> Atlas in
             let current = try snapshot()
             let atlas = try Atlas(io: io, directory: path, manifest: next, blobs: blobs)
             current.atlas?.retirement.precede(atlas.retirement)
@@ -476,13 +487,24 @@ public final class AeonStore: Sendable {
                 state.delta = rest
                 state.live = live?.view
             }
+            return atlas
         }
         gate.leaveExclusive()
-        try installed.get()
-        blobs.setLive(contents.payloads.lazy.compactMap { $0?.location })
-        try Self.removeStaleFiles(io: io, directory: path, keeping: next.generation)
+        let atlas = try installed.get()
+        switch accounting {
+        case .live(let locations): blobs.setLive(locations)
+        case .dead(let locations): for location in locations { blobs.markDead(location) }
+        }
+        try Self.removeStaleFiles(io: io, directory: path, keeping: atlas.layerGenerations)
         try wal?.rotate()
         try wal?.removeSegments(through: lsn)
+    }
+
+    /// What a checkpoint tells the blob arena: every live payload (a full generation), or the
+    /// payloads that died since the last one (a layer).
+    private enum BlobAccounting {
+        case live([BlobLocation])
+        case dead([BlobLocation])
     }
 
     /// What a new generation holds: its records (vectors prepared), their payloads — already in
@@ -568,7 +590,7 @@ public final class AeonStore: Sendable {
         var contents = GenerationContents(ids: [], data: .allocate(capacity: max(1, capacity * dimension)), payloads: [])
         do throws(AeonError) {
             if let atlas = snap.atlas {
-                for row in 0..<atlas.rowCount {
+                for row in 0..<atlas.rowCount where !atlas.isDeleted(row) {
                     let id = try atlas.id(row: row)
                     if snap.delta.entries[id] != nil { continue }
                     (contents.data + contents.ids.count * dimension).update(from: try atlas.vector(row: row), count: dimension)
@@ -586,29 +608,19 @@ public final class AeonStore: Sendable {
         return contents
     }
 
-    /// Writes generation `previous.generation + 1` and switches the manifest to it (durably):
-    /// the pending payloads go into the blob arena, which is synced before any file that points
-    /// into it. Returns the new manifest; the caller installs the snapshot.
+    /// Writes the next generation and switches the manifest to it (durably): the pending
+    /// payloads go into the blob arena, which is synced before any file that points into it.
+    /// Returns the new manifest; the caller installs the snapshot.
     private func writeGeneration(_ contents: inout GenerationContents, previous: Manifest, checkpointLSN: UInt64) throws(AeonError) -> Manifest {
         let parameters = try buildParameters.validated()
-        if !contents.pending.isEmpty {
-            let locations = try blobs.append(batch: contents.pending.map(\.bytes))
-            for (item, location) in zip(contents.pending, locations) {
-                contents.payloads[item.index] = PayloadReference(location: location, length: item.bytes.count)
-            }
-            contents.pending = []
-        }
-        try blobs.sync()
-        // Past every generation on disk, not only the one in memory: a checkpoint whose manifest
-        // reached the disk but whose install failed left files that must not be overwritten.
-        let onDisk = try io.list(path).compactMap(Atlas.generation(ofFile:)).max() ?? 0
+        try appendPayloads(contents.pending, into: &contents.payloads)
+        contents.pending = []
         let next = Manifest(
-            dimension: dimension, metric: metric, generation: max(previous.generation, onDisk) + 1,
+            dimension: dimension, metric: metric, generation: try nextGeneration(after: previous),
             recordCount: UInt64(contents.ids.count), checkpointLSN: checkpointLSN)
         let builder = AtlasBuilder(io: io, dimension: dimension, metric: metric, parameters: parameters, kernels: kernels)
-        let postingsPath = path + "/" + Atlas.postingsName(next.generation)
-        let recordsPath = path + "/" + Atlas.recordsName(next.generation)
-        do {
+        let contents = contents
+        try writeFiles(of: next) { (postingsPath, recordsPath) throws(AeonError) in
             if let members = contents.members {
                 try builder.write(
                     data: contents.data, ids: contents.ids, payloads: contents.payloads, members: members, centroids: contents.centroids,
@@ -617,18 +629,48 @@ public final class AeonStore: Sendable {
                 try builder.build(
                     data: contents.data, ids: contents.ids, payloads: contents.payloads, postingsPath: postingsPath, recordsPath: recordsPath)
             }
+        }
+        return next
+    }
+
+    /// Appends pending payloads (`index` into `payloads`) to the blob arena, records where they
+    /// went, and syncs the arena: nothing may point into it before its bytes are durable.
+    func appendPayloads(_ pending: [(index: Int, bytes: [UInt8])], into payloads: inout [PayloadReference?]) throws(AeonError) {
+        if !pending.isEmpty {
+            let locations = try blobs.append(batch: pending.map(\.bytes))
+            for (item, location) in zip(pending, locations) {
+                payloads[item.index] = PayloadReference(location: location, length: item.bytes.count)
+            }
+        }
+        try blobs.sync()
+    }
+
+    /// The number of the next generation: past every generation on disk, not only the one in
+    /// memory (a checkpoint whose manifest reached the disk but whose install failed left files
+    /// that must not be overwritten).
+    func nextGeneration(after previous: Manifest) throws(AeonError) -> UInt64 {
+        let onDisk = try io.list(path).compactMap(Atlas.generation(ofFile:)).max() ?? 0
+        return max(previous.generation, onDisk) + 1
+    }
+
+    /// Writes generation `next`'s two files with `write(postingsPath, recordsPath)`, syncs the
+    /// directory, then replaces the manifest with `next`. On failure the files go, unless the
+    /// manifest already names them (its rename done, a later sync failed: they are the store's
+    /// contents, and reopening uses them).
+    func writeFiles(of next: Manifest, _ write: (String, String) throws(AeonError) -> Void) throws(AeonError) {
+        let postingsPath = path + "/" + Atlas.postingsName(next.generation)
+        let recordsPath = path + "/" + Atlas.recordsName(next.generation)
+        do {
+            try write(postingsPath, recordsPath)
             try io.syncDirectory(path)
             try next.write(io: io, directory: path)
         } catch {
-            // Unless the manifest already names them (its rename done, a later sync failed):
-            // then they are the store's contents, and reopening uses them.
             if (try? Manifest.read(io: io, directory: path))??.generation != next.generation {
                 try? io.remove(postingsPath)
                 try? io.remove(recordsPath)
             }
             throw error
         }
-        return next
     }
 
     /// Replaces the store's contents with `records` (bulk load): validates them, builds a new
@@ -673,7 +715,7 @@ public final class AeonStore: Sendable {
                     state.delta = Delta()
                     state.live = nil
                 }
-                try Self.removeStaleFiles(io: io, directory: path, keeping: next.generation)
+                try Self.removeStaleFiles(io: io, directory: path, keeping: atlas.layerGenerations)
                 try wal?.rotate()
                 try wal?.removeSegments(through: lsn)
             }
@@ -850,7 +892,7 @@ public final class AeonStore: Sendable {
                 generation: snap.manifest.generation, records: snap.count, postings: snap.live?.postingCount ?? snap.atlas?.postingCount ?? 0,
                 postingEntries: snap.live?.entryCount ?? snap.atlas?.postingsHeader.entryCount ?? 0,
                 indexBytes: (snap.atlas?.postings.region.count ?? 0) + (snap.atlas?.records.region.count ?? 0),
-                indexedRecords: snap.atlas?.rowCount ?? 0, pendingWrites: snap.delta.entries.count,
+                indexedRecords: snap.atlas?.liveCount ?? 0, pendingWrites: snap.delta.entries.count,
                 pendingDeletes: snap.delta.deletedBaseCount,
                 checkpointLSN: snap.manifest.checkpointLSN, lastLSN: wal?.lastLSN ?? max(snap.delta.lastLSN, snap.manifest.checkpointLSN),
                 splits: splits, merges: merges)
