@@ -5,6 +5,6 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Run a benchmark. Build with -c release for meaningful figures.",
-        subcommands: [BenchKernelsCommand.self, BenchRecallCommand.self, BenchIngestCommand.self, BenchChurnCommand.self, BenchBlobsCommand.self]
+        subcommands: [BenchKernelsCommand.self, BenchRecallCommand.self, BenchIngestCommand.self, BenchChurnCommand.self, BenchBlobsCommand.self, BenchCheckpointCommand.self]
     )
 }

@@ -162,11 +162,14 @@ extension Atlas {
         var threshold = -Float.infinity
         let isDeleted: ((UInt32) -> Bool)? = hasDeletions ? { self.isDeleted(Int($0)) } : nil
         for probe in probes {
-            let posting = try self.posting(Int(probe.item))
+            let (head, tail) = try self.posting(Int(probe.item))
             context.statistics.postingsProbed += 1
-            scan.offer(
-                count: posting.count, rows: posting.rows, scales: posting.scales, norms: posting.squaredNorms, codes: posting.codes,
-                codeStride: postingsHeader.codeStride, threshold: &threshold, isDeleted: isDeleted)
+            for posting in [head, tail] {
+                guard let posting else { continue }
+                scan.offer(
+                    count: posting.count, rows: posting.rows, scales: posting.scales, norms: posting.squaredNorms, codes: posting.codes,
+                    codeStride: postingsHeader.codeStride, threshold: &threshold, isDeleted: isDeleted)
+            }
         }
         let rowCount = self.rowCount
         return try scan.rescored(k: k) { row in
@@ -212,7 +215,7 @@ extension LiveView {
         for probe in probes {
             guard let posting = postings[Int(routing.slot(probe.item))] else { continue }
             context.statistics.postingsProbed += 1
-            if let base = try baseEntries(posting) {
+            try forEachBasePart(of: posting) { (base) throws(AeonError) in
                 scan.offer(
                     count: base.count, rows: base.rows, scales: base.scales, norms: base.squaredNorms, codes: base.codes,
                     codeStride: codeStride, threshold: &threshold, isDeleted: isDeleted)

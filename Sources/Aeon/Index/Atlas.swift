@@ -196,23 +196,36 @@ final class Atlas: @unchecked Sendable {
         return (table, (base + layout.vectorsOffset).assumingMemoryBound(to: Float.self), layout.vectorStride / 4)
     }
 
-    /// Posting `p`'s directory entry, checked against the file whose pages it names.
+    /// Posting `p`'s directory entry, checked against the files whose pages it names.
     func directoryEntry(_ p: Int) throws(AeonError) -> PostingDirectoryEntry {
         precondition(p >= 0 && p < postingCount, "Atlas: posting \(p) out of range")
         let size = postingsHeader.directoryEntrySize
         let offset = postingsHeader.directoryFirstPage * pageSize + p * size
         let raw = try postings.bytes(offset..<(offset + size))
         var r = BinaryReader(raw, path: postings.path, baseOffset: UInt64(offset))
-        var entry = PostingDirectoryEntry(
-            firstPage: Int(try r.read(UInt32.self)), pageCount: Int(try r.read(UInt32.self)),
-            count: Int(try r.read(UInt32.self)), capacity: Int(try r.read(UInt32.self)))
-        if size > 16 { entry.layer = Int(try r.read(UInt32.self)) }
-        let own = entry.layer == layers.count - 1
-        let dataStart = own ? postingsHeader.directoryFirstPage + postingsHeader.directoryPageCount : 1
-        guard entry.layer < layers.count, entry.firstPage >= dataStart, entry.pageCount >= 1,
-            entry.firstPage + entry.pageCount <= layers[entry.layer].postings.pageCount,
-            entry.capacity == PostingLayout.capacity(pages: entry.pageCount, codeStride: postingsHeader.codeStride),
-            entry.count <= entry.capacity
+        var fields: [Int] = []
+        for _ in 0..<(size / 4) { fields.append(Int(try r.read(UInt32.self))) }
+        var entry = PostingDirectoryEntry(firstPage: fields[0], pageCount: fields[1], count: fields[2], capacity: fields[3])
+        if size > 16 {
+            entry.layer = fields[4]
+            entry.tailLayer = fields[5]
+            entry.tailFirstPage = fields[6]
+            entry.tailPageCount = fields[7]
+            entry.tailCount = fields[8]
+            entry.tailCapacity = fields[9]
+        }
+        let stride = postingsHeader.codeStride
+        let fits = { (layer: Int, first: Int, pages: Int, count: Int, capacity: Int) -> Bool in
+            // A layer's own posting pages follow its directory; older layers' were checked when written.
+            let dataStart = layer == self.layers.count - 1 ? self.postingsHeader.directoryFirstPage + self.postingsHeader.directoryPageCount : 1
+            return layer < self.layers.count && first >= dataStart && pages >= 1 && first + pages <= self.layers[layer].postings.pageCount
+                && capacity == PostingLayout.capacity(pages: pages, codeStride: stride) && count <= capacity
+        }
+        let noTail = entry.tailLayer == 0 && entry.tailFirstPage == 0 && entry.tailPageCount == 0 && entry.tailCount == 0
+            && entry.tailCapacity == 0
+        guard fits(entry.layer, entry.firstPage, entry.pageCount, entry.count, entry.capacity),
+            noTail || (entry.tailLayer > entry.layer && entry.tailCount > 0
+                && fits(entry.tailLayer, entry.tailFirstPage, entry.tailPageCount, entry.tailCount, entry.tailCapacity))
         else {
             throw AeonError(.corrupt, "directory entry of posting \(p) is out of bounds", path: postings.path, offset: UInt64(offset))
         }
@@ -228,13 +241,23 @@ final class Atlas: @unchecked Sendable {
         let codes: UnsafePointer<Int8>
     }
 
-    func posting(_ p: Int) throws(AeonError) -> PostingView {
+    /// Posting `p`'s head, and its tail if it has one.
+    func posting(_ p: Int) throws(AeonError) -> (head: PostingView, tail: PostingView?) {
         let entry = try directoryEntry(p)
-        let bytes = try layers[entry.layer].postings.pages(entry.firstPage..<(entry.firstPage + entry.pageCount))
-        let layout = PostingLayout(capacity: entry.capacity, codeStride: postingsHeader.codeStride)
+        let head = try view(layer: entry.layer, firstPage: entry.firstPage, pageCount: entry.pageCount, count: entry.count, capacity: entry.capacity)
+        guard entry.tailCount > 0 else { return (head, nil) }
+        let tail = try view(
+            layer: entry.tailLayer, firstPage: entry.tailFirstPage, pageCount: entry.tailPageCount, count: entry.tailCount,
+            capacity: entry.tailCapacity)
+        return (head, tail)
+    }
+
+    private func view(layer: Int, firstPage: Int, pageCount: Int, count: Int, capacity: Int) throws(AeonError) -> PostingView {
+        let bytes = try layers[layer].postings.pages(firstPage..<(firstPage + pageCount))
+        let layout = PostingLayout(capacity: capacity, codeStride: postingsHeader.codeStride)
         let base = bytes.baseAddress!
         return PostingView(
-            count: entry.count, rows: (base + layout.rowsOffset).assumingMemoryBound(to: UInt32.self),
+            count: count, rows: (base + layout.rowsOffset).assumingMemoryBound(to: UInt32.self),
             scales: (base + layout.scalesOffset).assumingMemoryBound(to: Float.self),
             squaredNorms: (base + layout.normsOffset).assumingMemoryBound(to: Float.self),
             codes: (base + layout.codesOffset).assumingMemoryBound(to: Int8.self))
@@ -337,18 +360,22 @@ final class Atlas: @unchecked Sendable {
             var reached = [Bool](repeating: false, count: rowCount)
             var entries = 0
             for p in 0..<postingCount {
-                let posting = try self.posting(p)
-                entries += posting.count
+                let (head, tail) = try self.posting(p)
                 var seen = Set<UInt32>()
-                for i in 0..<posting.count {
-                    let row = Int(posting.rows[i])
-                    guard row < rowCount, seen.insert(posting.rows[i]).inserted else {
-                        problems.append(AeonError(
-                            .corrupt, "posting \(p) entry \(i) holds row \(row) (rows: \(rowCount); repeated: \(row < rowCount))",
-                            path: postings.path, offset: UInt64(((try? directoryEntry(p))?.firstPage ?? 0) * pageSize)))
-                        continue
+                for (part, posting) in [head, tail].enumerated() {
+                    guard let posting else { continue }
+                    entries += posting.count
+                    for i in 0..<posting.count {
+                        let row = Int(posting.rows[i])
+                        guard row < rowCount, seen.insert(posting.rows[i]).inserted else {
+                            problems.append(AeonError(
+                                .corrupt,
+                                "posting \(p) \(part == 0 ? "head" : "tail") entry \(i) holds row \(row) (rows: \(rowCount); repeated: \(row < rowCount))",
+                                path: postings.path))
+                            continue
+                        }
+                        reached[row] = true
                     }
-                    reached[row] = true
                 }
             }
             if entries != postingsHeader.entryCount {

@@ -340,6 +340,8 @@ struct AtlasBuilder {
     enum PostingPlacement {
         case kept(PostingDirectoryEntry)
         case written(count: Int)
+        /// The head kept where it is (the entry's head fields); a new tail of `count` entries here.
+        case tailed(PostingDirectoryEntry, count: Int)
     }
 
     private func writePostings(
@@ -416,16 +418,27 @@ struct AtlasBuilder {
         let directoryPages = PagedFileLayout.pages(forBytes: postings * PostingDirectoryEntry.size)
         var nextPage = directoryPage + directoryPages
         var directory: [PostingDirectoryEntry] = []
+        let own = layers.count - 1
+        func allocate(_ count: Int) -> (first: Int, pages: Int, capacity: Int) {
+            let pages = max(1, PagedFileLayout.pages(forBytes: PostingLayout(capacity: count, codeStride: stride).byteCount))
+            defer { nextPage += pages }
+            return (nextPage, pages, PostingLayout.capacity(pages: pages, codeStride: stride))
+        }
         for placement in placements {
             switch placement {
             case .kept(let entry):
                 directory.append(entry)
             case .written(let count):
-                let pages = max(1, PagedFileLayout.pages(forBytes: PostingLayout(capacity: count, codeStride: stride).byteCount))
-                let capacity = PostingLayout.capacity(pages: pages, codeStride: stride)
-                directory.append(PostingDirectoryEntry(
-                    firstPage: nextPage, pageCount: pages, count: count, capacity: capacity, layer: layers.count - 1))
-                nextPage += pages
+                let (first, pages, capacity) = allocate(count)
+                directory.append(PostingDirectoryEntry(firstPage: first, pageCount: pages, count: count, capacity: capacity, layer: own))
+            case .tailed(var entry, let count):
+                let (first, pages, capacity) = allocate(count)
+                entry.tailLayer = own
+                entry.tailFirstPage = first
+                entry.tailPageCount = pages
+                entry.tailCount = count
+                entry.tailCapacity = capacity
+                directory.append(entry)
             }
         }
         w = BinaryWriter(capacity: postings * PostingDirectoryEntry.size)
@@ -434,20 +447,25 @@ struct AtlasBuilder {
 
         // Postings written here.
         for (p, placement) in placements.enumerated() {
-            guard case .written = placement else { continue }
             let entry = directory[p]
+            let (firstPage, count, capacity): (Int, Int, Int)
+            switch placement {
+            case .kept: continue
+            case .written: (firstPage, count, capacity) = (entry.firstPage, entry.count, entry.capacity)
+            case .tailed: (firstPage, count, capacity) = (entry.tailFirstPage, entry.tailCount, entry.tailCapacity)
+            }
             let first = try writer.startSection()
-            precondition(first == entry.firstPage, "postings: page plan drifted")
-            let posting = PostingLayout(capacity: entry.capacity, codeStride: stride)
-            w = BinaryWriter(capacity: posting.codesOffset + entry.count * stride)
+            precondition(first == firstPage, "postings: page plan drifted")
+            let posting = PostingLayout(capacity: capacity, codeStride: stride)
+            w = BinaryWriter(capacity: posting.codesOffset + count * stride)
             try entries(p, posting, &w)
-            precondition(w.bytes.count == posting.codesOffset + entry.count * stride, "postings: entry layout drifted")
+            precondition(w.bytes.count == posting.codesOffset + count * stride, "postings: entry layout drifted")
             try writer.append(w.bytes)
         }
         let header = PostingsHeader(
             dimension: dimension, metric: metric, postingCount: postings, centroidFirstPage: centroidPage,
             centroidPageCount: PagedFileLayout.pages(forBytes: layout.byteCount), directoryFirstPage: directoryPage,
-            directoryPageCount: directoryPages, rowCount: rows, entryCount: directory.reduce(0) { $0 + $1.count },
+            directoryPageCount: directoryPages, rowCount: rows, entryCount: directory.reduce(0) { $0 + $1.totalCount },
             groupCount: groups.ranges.count, layers: layers, build: parameters)
         try writer.finish(fileHeader: header.encoded())
     }

@@ -151,24 +151,33 @@ struct CentroidLayout {
     var byteCount: Int { groupRangesOffset + groupCount * 8 }
 }
 
-/// Where a posting lives: 24 bytes per posting in the directory section (16 in version 1,
-/// which has no layer field).
+/// Where a posting lives: 40 bytes per posting in the directory section (16 in version 1,
+/// which has neither layers nor tails). A posting is its *head* (pages of one layer) plus,
+/// optionally, a *tail*: the entries appended since the head was written, in pages of a later
+/// layer, laid out like a posting of their own. A checkpoint that writes only what changed
+/// writes a posting's new tail (its old tail's entries and the new ones), not its head.
 struct PostingDirectoryEntry: Equatable {
-    static let size = 24
+    static let size = 40
     var firstPage: Int
     var pageCount: Int
     var count: Int
     var capacity: Int
-    /// Which of the generation's layers holds the pages (an index into ``PostingsHeader/layers``).
+    /// Which of the generation's layers holds the head's pages (an index into ``PostingsHeader/layers``).
     var layer: Int = 0
+    /// The tail: its layer, pages, entries and capacity (all 0 when there is none).
+    var tailLayer: Int = 0
+    var tailFirstPage: Int = 0
+    var tailPageCount: Int = 0
+    var tailCount: Int = 0
+    var tailCapacity: Int = 0
+
+    /// Entries of head and tail.
+    var totalCount: Int { count + tailCount }
 
     func encode(into w: inout BinaryWriter) {
-        w.append(UInt32(firstPage))
-        w.append(UInt32(pageCount))
-        w.append(UInt32(count))
-        w.append(UInt32(capacity))
-        w.append(UInt32(layer))
-        w.append(UInt32(0))
+        for field in [firstPage, pageCount, count, capacity, layer, tailLayer, tailFirstPage, tailPageCount, tailCount, tailCapacity] {
+            w.append(UInt32(field))
+        }
     }
 }
 

@@ -51,10 +51,13 @@ final class LiveView: @unchecked Sendable {
         return try atlas.id(row: row)
     }
 
-    /// The entries of the generation's posting under `posting`, if any.
-    func baseEntries(_ posting: LivePosting) throws(AeonError) -> Atlas.PostingView? {
-        guard posting.base >= 0, let atlas else { return nil }
-        return try atlas.posting(Int(posting.base))
+    /// Calls `body` with the entries of the generation's posting under `posting`, if any: its
+    /// head, then its tail.
+    func forEachBasePart(of posting: LivePosting, _ body: (Atlas.PostingView) throws(AeonError) -> Void) throws(AeonError) {
+        guard posting.base >= 0, let atlas else { return }
+        let (head, tail) = try atlas.posting(Int(posting.base))
+        try body(head)
+        if let tail { try body(tail) }
     }
 }
 
@@ -162,7 +165,7 @@ final class LiveIndex: @unchecked Sendable {
                 slotCentroids.append(contentsOf: centroids)
             }
             for p in 0..<atlas.postingCount {
-                postings.append(LivePosting(base: Int32(p), baseCount: try atlas.directoryEntry(p).count, capacity: 0, codeStride: codeStride))
+                postings.append(LivePosting(base: Int32(p), baseCount: try atlas.directoryEntry(p).totalCount, capacity: 0, codeStride: codeStride))
             }
             liveSlots = atlas.postingCount
         }
@@ -276,7 +279,7 @@ final class LiveIndex: @unchecked Sendable {
     ) throws(AeonError) {
         let posting = postings[slot]!
         var seen = Set<UInt32>(minimumCapacity: posting.totalCount)
-        if let base = try view.baseEntries(posting) {
+        try view.forEachBasePart(of: posting) { (base) throws(AeonError) in
             for i in 0..<base.count where !rows.isDeleted(Int(base.rows[i])) && seen.insert(base.rows[i]).inserted {
                 try body(base.rows[i], base.scales[i], base.squaredNorms[i], base.codes + i * codeStride)
             }
@@ -303,9 +306,11 @@ final class LiveIndex: @unchecked Sendable {
 
     private func contains(_ slot: Int, row: UInt32) throws(AeonError) -> Bool {
         let posting = postings[slot]!
-        if let base = try view.baseEntries(posting) {
-            for i in 0..<base.count where base.rows[i] == row { return true }
+        var found = false
+        try view.forEachBasePart(of: posting) { (base) throws(AeonError) in
+            for i in 0..<base.count where base.rows[i] == row { found = true }
         }
+        if found { return true }
         for i in 0..<posting.count where posting.rows[i] == row { return true }
         return false
     }

@@ -31,7 +31,7 @@ extension AeonStore {
         var sizes: [Int] = []
         if let atlas = try currentIndex() {
             sizes.reserveCapacity(atlas.postingCount)
-            for p in 0..<atlas.postingCount { sizes.append(try atlas.directoryEntry(p).count) }
+            for p in 0..<atlas.postingCount { sizes.append(try atlas.directoryEntry(p).totalCount) }
         }
         sizes.sort()
         var files: [(String, UInt64)] = []

@@ -32,13 +32,16 @@ extension AeonStore {
             throw AeonError(.invalidArgument, "no posting \(posting) (the index has \(try currentIndex()?.postingCount ?? 0))", path: path)
         }
         let entry = try atlas.directoryEntry(posting)
-        let view = try atlas.posting(posting)
+        let (head, tail) = try atlas.posting(posting)
         var entries: [PostingEntry] = []
-        for i in 0..<view.count {
-            let row = Int(view.rows[i])
-            entries.append(PostingEntry(
-                row: row, id: try atlas.id(row: row), scale: view.scales[i], squaredNorm: view.squaredNorms[i],
-                codes: Array(UnsafeBufferPointer(start: view.codes + i * atlas.postingsHeader.codeStride, count: min(16, dimension)))))
+        for view in [head, tail] {
+            guard let view else { continue }
+            for i in 0..<view.count {
+                let row = Int(view.rows[i])
+                entries.append(PostingEntry(
+                    row: row, id: try atlas.id(row: row), scale: view.scales[i], squaredNorm: view.squaredNorms[i],
+                    codes: Array(UnsafeBufferPointer(start: view.codes + i * atlas.postingsHeader.codeStride, count: min(16, dimension)))))
+            }
         }
         return PostingDump(posting: posting, firstPage: entry.firstPage, pageCount: entry.pageCount, capacity: entry.capacity, entries: entries)
     }

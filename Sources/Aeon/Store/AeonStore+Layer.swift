@@ -2,7 +2,7 @@
 extension AeonStore {
     /// Layers a generation may stack (a full generation and its deltas) before a checkpoint
     /// folds them into one: every id lookup searches the layers' id indexes from the top.
-    static let maximumLayers = 8
+    public static let maximumLayers = 8
 
     /// Whether a checkpoint of `frozen` should add a layer over `atlas` rather than rewrite the
     /// whole index: not when the stack is full, when a quarter of the rows are deleted (their
@@ -69,13 +69,17 @@ extension AeonStore {
             }
         }
 
-        // Postings: unchanged ones keep their pages; the rest are written without deleted rows.
+        // Postings: unchanged ones keep their pages; one that took entries keeps its head and
+        // gets a new tail (its old tail's entries and the new ones), unless the tail would
+        // outgrow the head; split, merged and cleaned ones are written whole. Deleted rows'
+        // entries are dropped from whatever is written.
         var placements: [AtlasBuilder.PostingPlacement] = [], written: [PostingEntries] = [], centroids: [Float] = []
         let stride = view.codeStride
         for part in frozen.postings {
             let posting = part.posting
-            if posting.base >= 0 && part.count == 0 {
-                placements.append(.kept(try atlas.directoryEntry(Int(posting.base))))
+            let old = posting.base >= 0 ? try atlas.directoryEntry(Int(posting.base)) : nil
+            if let old, part.count == 0 {
+                placements.append(.kept(old))
                 written.append(PostingEntries())
                 centroids.append(contentsOf: part.centroid)
                 continue
@@ -92,12 +96,37 @@ extension AeonStore {
                 entries.norms.append(norm)
                 entries.codes.append(contentsOf: UnsafeBufferPointer(start: code, count: stride))
             }
-            if let base = try view.baseEntries(posting) {
-                for i in 0..<base.count { try take(base.rows[i], base.scales[i], base.squaredNorms[i], base.codes + i * stride) }
+            var tailed = false
+            if let old, let base = posting.base >= 0 ? try atlas.posting(Int(posting.base)) : nil {
+                // The head stays: its rows only mark what a tail must not repeat.
+                for i in 0..<base.head.count { seen.insert(base.head.rows[i]) }
+                if let tail = base.tail {
+                    for i in 0..<tail.count { try take(tail.rows[i], tail.scales[i], tail.squaredNorms[i], tail.codes + i * stride) }
+                }
+                for i in 0..<part.count { try take(posting.rows[i], posting.scales[i], posting.squaredNorms[i], posting.codes + i * stride) }
+                tailed = entries.rows.count <= old.count
+                if !tailed {
+                    entries = PostingEntries()
+                    seen = []
+                }
             }
-            for i in 0..<part.count { try take(posting.rows[i], posting.scales[i], posting.squaredNorms[i], posting.codes + i * stride) }
-            guard !entries.rows.isEmpty else { continue }
-            placements.append(.written(count: entries.rows.count))
+            if !tailed {
+                try view.forEachBasePart(of: posting) { (base) throws(AeonError) in
+                    for i in 0..<base.count { try take(base.rows[i], base.scales[i], base.squaredNorms[i], base.codes + i * stride) }
+                }
+                for i in 0..<part.count { try take(posting.rows[i], posting.scales[i], posting.squaredNorms[i], posting.codes + i * stride) }
+            }
+            if tailed, let old, entries.rows.isEmpty {
+                // Everything appended since was deleted again: the head alone.
+                placements.append(.kept(PostingDirectoryEntry(
+                    firstPage: old.firstPage, pageCount: old.pageCount, count: old.count, capacity: old.capacity, layer: old.layer)))
+            } else if tailed, let old {
+                placements.append(.tailed(old, count: entries.rows.count))
+            } else if !entries.rows.isEmpty {
+                placements.append(.written(count: entries.rows.count))
+            } else {
+                continue
+            }
             written.append(entries)
             centroids.append(contentsOf: part.centroid)
         }

@@ -417,6 +417,19 @@ public final class AeonStore: Sendable {
         try checkpoint(recluster: false)
     }
 
+    /// A checkpoint; with `full`, one that rewrites the whole index as a single generation
+    /// (folding the layers that checkpoints writing only what changed have stacked) even when
+    /// nothing is pending. ``checkpoint()`` folds by itself when the stack grows past
+    /// ``maximumLayers`` layers, a quarter of the rows are deleted, or the deltas outgrow the
+    /// full generation.
+    public func checkpoint(full: Bool) throws(AeonError) {
+        guard full else { return try checkpoint() }
+        let result = maintenance.withLock { _ in
+            Result { () throws(AeonError) in try checkpointHoldingMaintenance(recluster: false, force: true) }
+        }
+        try result.get()
+    }
+
     /// ``checkpoint()``; with `recluster`, a fresh build (k-means) of every live record even
     /// when nothing is pending (``compact()``), instead of writing out the online index.
     func checkpoint(recluster: Bool) throws(AeonError) {
@@ -567,7 +580,7 @@ public final class AeonStore: Sendable {
                     let new = renumbered[Int(row)]
                     if new >= 0, seen.insert(new).inserted { member.append(new) }
                 }
-                if let base = try view.baseEntries(part.posting) { for i in 0..<base.count { try take(base.rows[i]) } }
+                try view.forEachBasePart(of: part.posting) { (base) throws(AeonError) in for i in 0..<base.count { try take(base.rows[i]) } }
                 for i in 0..<part.count { try take(part.posting.rows[i]) }
                 guard !member.isEmpty else { continue }
                 members.append(member)
@@ -891,11 +904,12 @@ public final class AeonStore: Sendable {
             return StoreStatistics(
                 generation: snap.manifest.generation, records: snap.count, postings: snap.live?.postingCount ?? snap.atlas?.postingCount ?? 0,
                 postingEntries: snap.live?.entryCount ?? snap.atlas?.postingsHeader.entryCount ?? 0,
-                indexBytes: (snap.atlas?.postings.region.count ?? 0) + (snap.atlas?.records.region.count ?? 0),
+                indexBytes: snap.atlas?.layers.reduce(0) { $0 + $1.postings.region.count + $1.records.region.count } ?? 0,
                 indexedRecords: snap.atlas?.liveCount ?? 0, pendingWrites: snap.delta.entries.count,
                 pendingDeletes: snap.delta.deletedBaseCount,
                 checkpointLSN: snap.manifest.checkpointLSN, lastLSN: wal?.lastLSN ?? max(snap.delta.lastLSN, snap.manifest.checkpointLSN),
-                splits: splits, merges: merges)
+                splits: splits, merges: merges, layers: snap.atlas?.layers.count ?? 0,
+                layerBytes: snap.atlas.map { $0.postings.region.count + $0.records.region.count } ?? 0)
         }
     }
 }
@@ -910,7 +924,7 @@ public struct StoreStatistics: Sendable, Hashable {
     public var postings: Int
     /// Entries over all postings: indexed records plus their boundary replicas.
     public var postingEntries: Int
-    /// Bytes of the index files on disk.
+    /// Bytes of the index files on disk (every layer's).
     public var indexBytes: Int
     /// Records in the index generation (checkpointed).
     public var indexedRecords: Int
@@ -927,6 +941,11 @@ public struct StoreStatistics: Sendable, Hashable {
     public var splits: Int = 0
     /// Postings merged away by deletes since the checkpoint.
     public var merges: Int = 0
+    /// Layers of the index generation: 1 for a full generation, one more for each checkpoint
+    /// that wrote only what changed since (0: never built).
+    public var layers: Int = 0
+    /// Bytes of the top layer's two files: what the last checkpoint wrote to the index.
+    public var layerBytes: Int = 0
     /// Average number of postings an indexed record is stored in.
     public var replicationFactor: Double { records == 0 ? 0 : Double(postingEntries) / Double(records) }
 }

@@ -64,8 +64,10 @@ struct LayeredCheckpointTests {
         #expect(layered.recordsHeader.rowCount == 54 && layered.recordsHeader.firstRow == 2500)
         let records = { (g: UInt64) in FileBytes.read(dir.child("s/" + Atlas.recordsName(g))).count }
         #expect(records(layered.generation) * 10 < records(base.generation))
-        let kept = try (0..<layered.postingCount).filter { try layered.directoryEntry($0).layer == 0 }.count
-        #expect(kept > 0 && kept < layered.postingCount)
+        // Heads stay in the base; postings that took entries got tails in the new layer.
+        let entries = try (0..<layered.postingCount).map { try layered.directoryEntry($0) }
+        #expect(entries.allSatisfy { $0.layer == 0 })
+        #expect(entries.contains { $0.tailCount > 0 && $0.tailLayer == 1 } && entries.contains { $0.tailCount == 0 })
         let full = bytes(dir, base.generation), delta = bytes(dir, layered.generation)
         #expect(delta < full / 2, "delta layer \(delta) B vs full \(full) B")
         try check(store, model, "layered")
