@@ -99,6 +99,10 @@ final class Atlas: @unchecked Sendable {
             }
             expectedFirst = h.totalRows
         }
+        let centroidFile = layers[ph.centroidLayer].postings
+        guard ph.centroidFirstPage >= 1, ph.centroidFirstPage + ph.centroidPageCount <= centroidFile.pageCount else {
+            throw AeonError(.corrupt, "the centroid section lies outside \(centroidFile.path)", path: postings.path, offset: 48)
+        }
         guard ph.dimension == manifest.dimension, ph.metric == manifest.metric else {
             throw AeonError(.corrupt, "index files disagree with the manifest about dimension or metric", path: postings.path)
         }
@@ -168,12 +172,13 @@ final class Atlas: @unchecked Sendable {
         let layout = postingsHeader.centroids
         let first = postingsHeader.centroidFirstPage
         let pages = first..<(first + postingsHeader.centroidPageCount)
-        let base = postings.region.base + first * pageSize
+        let file = layers[postingsHeader.centroidLayer].postings
+        let base = file.region.base + first * pageSize
         let groups = CentroidGroups(
             count: layout.groupCount, vectors: (base + layout.groupVectorsOffset).assumingMemoryBound(to: Float.self),
             vectorStride: layout.vectorStride / 4, ranges: (base + layout.groupRangesOffset).assumingMemoryBound(to: UInt32.self))
         if !centroidsVerified.load(ordering: .relaxed) {
-            _ = try postings.pages(pages)
+            _ = try file.pages(pages)
             // The groups must tile the postings in order: the router trusts these ranges.
             var next = 0
             for g in 0..<groups.count {

@@ -56,27 +56,43 @@ struct AtlasBuilder {
             codes: codes, rows: ids.count, path: postingsPath)
     }
 
+    /// A layer's centroids: each posting's (the section is written, the routing groups
+    /// computed afresh), or, when no centroid changed, the section a layer below holds.
+    enum LayerCentroids {
+        case changed([Float])
+        case kept(layer: Int, firstPage: Int, pageCount: Int, groupCount: Int)
+    }
+
     /// Writes a layer over an existing generation (a checkpoint that writes only what changed):
     /// the rows `firstRow ..< firstRow + ids.count` (vectors in `data`), the deletion bitmap
     /// over all rows, and the postings: `kept` ones stay in the older layers' pages, `written`
-    /// ones get pages here, their bytes from `entries(posting, layout, &writer)`. `layers` lists
-    /// the generations of the stack, this one last. Only the routing groups are computed.
+    /// ones get pages here, `tailed` ones a tail here, their bytes from
+    /// `entries(posting, layout, &writer)`. `layers` lists the generations of the stack, this
+    /// one last. When the centroids changed, the routing groups are computed afresh (and the
+    /// postings renumbered by group); otherwise the postings keep their numbers.
     func writeLayer(
         data: UnsafePointer<Float>, ids: [UInt64], payloads: [PayloadReference?], firstRow: Int, deleted: [UInt64],
-        placements: [PostingPlacement], centroids: [Float], layers: [UInt64], postingsPath: String, recordsPath: String,
+        placements: [PostingPlacement], centroids: LayerCentroids, layers: [UInt64], postingsPath: String, recordsPath: String,
         entries: (Int, PostingLayout, inout BinaryWriter) throws(AeonError) -> Void
     ) throws(AeonError) {
-        precondition(centroids.count == placements.count * dimension, "AtlasBuilder.writeLayer: one centroid per posting")
+        try writeRecords(data: data, ids: ids, payloads: payloads, firstRow: firstRow, deleted: deleted, path: recordsPath)
+        guard case .changed(let vectors) = centroids else {
+            guard case .kept(let layer, let firstPage, let pageCount, let groupCount) = centroids else { preconditionFailure() }
+            try writePostings(
+                placements: placements, centroids: .keep(layer: layer, firstPage: firstPage, pageCount: pageCount, groupCount: groupCount),
+                rows: firstRow + ids.count, layers: layers, path: postingsPath, entries: entries)
+            return
+        }
+        precondition(vectors.count == placements.count * dimension, "AtlasBuilder.writeLayer: one centroid per posting")
         let threads = Parallel.threads(parameters.threads)
         var random = SplitMix64(seed: parameters.seed)
-        let routing = group(centroids, count: placements.count, threads: threads, random: &random)
+        let routing = group(vectors, count: placements.count, threads: threads, random: &random)
         let centroidCodes = routing.centroids.withUnsafeBufferPointer {
             QuantizedRows(data: $0.baseAddress, rows: placements.count, dimension: dimension, kernels: kernels, threads: threads)
         }
-        try writeRecords(data: data, ids: ids, payloads: payloads, firstRow: firstRow, deleted: deleted, path: recordsPath)
         try writePostings(
-            placements: routing.order.map { placements[$0] }, centroids: routing.centroids, centroidCodes: centroidCodes,
-            groups: routing, rows: firstRow + ids.count, layers: layers, path: postingsPath
+            placements: routing.order.map { placements[$0] }, centroids: .write(centroids: routing.centroids, codes: centroidCodes, groups: routing),
+            rows: firstRow + ids.count, layers: layers, path: postingsPath
         ) { (p, layout, w) throws(AeonError) in try entries(routing.order[p], layout, &w) }
     }
 
@@ -337,6 +353,13 @@ struct AtlasBuilder {
 
     /// Where each posting of a generation being written lies: in pages of an older layer
     /// (its directory entry, kept as it was), or in this file (`count` entries, written here).
+    /// A postings file's centroid section: written here, or kept where a layer below has it
+    /// (its layer index, pages and routing group count), when no centroid changed.
+    enum CentroidSection {
+        case write(centroids: [Float], codes: QuantizedRows, groups: Grouping)
+        case keep(layer: Int, firstPage: Int, pageCount: Int, groupCount: Int)
+    }
+
     enum PostingPlacement {
         case kept(PostingDirectoryEntry)
         case written(count: Int)
@@ -349,7 +372,7 @@ struct AtlasBuilder {
         path: String
     ) throws(AeonError) {
         try writePostings(
-            placements: members.map { .written(count: $0.count) }, centroids: centroids, centroidCodes: centroidCodes, groups: groups,
+            placements: members.map { .written(count: $0.count) }, centroids: .write(centroids: centroids, codes: centroidCodes, groups: groups),
             rows: rows, layers: [generation(ofPath: path)], path: path
         ) { (p, layout, w) in
             let member = members[p]
@@ -372,46 +395,54 @@ struct AtlasBuilder {
     /// older layers' files; the others get pages here), then the pages of each `written`
     /// posting, whose bytes `entries` appends (rows, scales, norms, codes at the layout's offsets).
     private func writePostings(
-        placements: [PostingPlacement], centroids: [Float], centroidCodes: QuantizedRows, groups: Grouping, rows: Int,
-        layers: [UInt64], path: String, entries: (Int, PostingLayout, inout BinaryWriter) throws(AeonError) -> Void
+        placements: [PostingPlacement], centroids section: CentroidSection, rows: Int, layers: [UInt64], path: String,
+        entries: (Int, PostingLayout, inout BinaryWriter) throws(AeonError) -> Void
     ) throws(AeonError) {
         let postings = placements.count
         let stride = PagedFileLayout.align(dimension, codeAlignment)
         let writer = try PagedFileWriter(io: io, path: path, magic: PostingsHeader.magic, version: PostingsHeader.version)
 
         // Centroids: fp32 rows, int8 code rows, scales, squared norms; groups: fp32 rows, ranges.
-        let layout = CentroidLayout(count: postings, groupCount: groups.ranges.count, dimension: dimension)
-        let centroidPage = try writer.startSection()
-        for p in 0..<postings {
-            let result = centroids.withUnsafeBytes { raw in
-                Result { () throws(AeonError) in
-                    try writer.append(UnsafeRawBufferPointer(rebasing: raw[(p * dimension * 4)..<((p + 1) * dimension * 4)]))
+        var w = BinaryWriter()
+        let centroidLayer: Int, centroidPage: Int, centroidPages: Int, groupCount: Int
+        switch section {
+        case .keep(let layer, let firstPage, let pageCount, let groups):
+            (centroidLayer, centroidPage, centroidPages, groupCount) = (layer, firstPage, pageCount, groups)
+        case .write(let centroids, let centroidCodes, let groups):
+            let layout = CentroidLayout(count: postings, groupCount: groups.ranges.count, dimension: dimension)
+            (centroidLayer, centroidPages, groupCount) = (layers.count - 1, PagedFileLayout.pages(forBytes: layout.byteCount), groups.ranges.count)
+            centroidPage = try writer.startSection()
+            for p in 0..<postings {
+                let result = centroids.withUnsafeBytes { raw in
+                    Result { () throws(AeonError) in
+                        try writer.append(UnsafeRawBufferPointer(rebasing: raw[(p * dimension * 4)..<((p + 1) * dimension * 4)]))
+                    }
                 }
+                try result.get()
+                try writer.pad(to: codeAlignment)
             }
-            try result.get()
+            for p in 0..<postings { try writer.append(centroidCodes.rowBytes(p)) }
             try writer.pad(to: codeAlignment)
+            w = BinaryWriter(capacity: postings * 4)
+            for p in 0..<postings { w.append(centroidCodes.scales[p]) }
+            try writer.append(w.bytes)
+            try writer.pad(to: codeAlignment)
+            w = BinaryWriter(capacity: postings * 4)
+            for p in 0..<postings { w.append(centroidCodes.squaredNorms[p]) }
+            try writer.append(w.bytes)
+            try writer.pad(to: codeAlignment)
+            w = BinaryWriter(capacity: groups.ranges.count * layout.vectorStride)
+            for g in 0..<groups.ranges.count {
+                for d in 0..<dimension { w.append(groups.groupCentroids[g * dimension + d]) }
+                w.pad(to: (g + 1) * layout.vectorStride)
+            }
+            for range in groups.ranges {
+                w.append(UInt32(range.first))
+                w.append(UInt32(range.count))
+            }
+            try writer.append(w.bytes)
+            precondition(writer.currentOffset == centroidPage * pageSize + layout.byteCount, "postings: centroid layout drifted")
         }
-        for p in 0..<postings { try writer.append(centroidCodes.rowBytes(p)) }
-        try writer.pad(to: codeAlignment)
-        var w = BinaryWriter(capacity: postings * 4)
-        for p in 0..<postings { w.append(centroidCodes.scales[p]) }
-        try writer.append(w.bytes)
-        try writer.pad(to: codeAlignment)
-        w = BinaryWriter(capacity: postings * 4)
-        for p in 0..<postings { w.append(centroidCodes.squaredNorms[p]) }
-        try writer.append(w.bytes)
-        try writer.pad(to: codeAlignment)
-        w = BinaryWriter(capacity: groups.ranges.count * layout.vectorStride)
-        for g in 0..<groups.ranges.count {
-            for d in 0..<dimension { w.append(groups.groupCentroids[g * dimension + d]) }
-            w.pad(to: (g + 1) * layout.vectorStride)
-        }
-        for range in groups.ranges {
-            w.append(UInt32(range.first))
-            w.append(UInt32(range.count))
-        }
-        try writer.append(w.bytes)
-        precondition(writer.currentOffset == centroidPage * pageSize + layout.byteCount, "postings: centroid layout drifted")
 
         // Directory: every posting's pages are known before any is written.
         let directoryPage = try writer.startSection()
@@ -464,9 +495,9 @@ struct AtlasBuilder {
         }
         let header = PostingsHeader(
             dimension: dimension, metric: metric, postingCount: postings, centroidFirstPage: centroidPage,
-            centroidPageCount: PagedFileLayout.pages(forBytes: layout.byteCount), directoryFirstPage: directoryPage,
+            centroidPageCount: centroidPages, directoryFirstPage: directoryPage,
             directoryPageCount: directoryPages, rowCount: rows, entryCount: directory.reduce(0) { $0 + $1.totalCount },
-            groupCount: groups.ranges.count, layers: layers, build: parameters)
+            groupCount: groupCount, layers: layers, centroidLayer: centroidLayer, build: parameters)
         try writer.finish(fileHeader: header.encoded())
     }
 }

@@ -29,6 +29,9 @@ struct PostingsHeader: Equatable {
     /// The generations whose postings files hold this generation's posting pages, oldest
     /// first; the last is this file's own. A full generation lists only itself.
     var layers: [UInt64]
+    /// Which layer's file holds the centroid section (an index into ``layers``): a checkpoint
+    /// that changed no centroid keeps the section below instead of writing it again.
+    var centroidLayer: Int = 0
     /// The file's format version (directory entries are 16 bytes in version 1, 24 after).
     var version: UInt32 = PostingsHeader.version
 
@@ -54,7 +57,7 @@ struct PostingsHeader: Equatable {
         w.append(replicaEpsilon)
         w.append(UInt32(groupCount))
         w.append(UInt32(layers.count))
-        w.append(UInt32(0))
+        w.append(UInt32(centroidLayer))
         for layer in layers { w.append(layer) }
         return w.bytes
     }
@@ -82,7 +85,7 @@ struct PostingsHeader: Equatable {
             layers = [generation]
         } else {
             let count = Int(try r.read(UInt32.self))
-            _ = try r.read(UInt32.self)
+            centroidLayer = Int(try r.read(UInt32.self))
             guard (1...Self.maximumLayers).contains(count) else {
                 throw AeonError(.corrupt, "postings header lists \(count) layers", path: file.path, offset: 96)
             }
@@ -93,6 +96,9 @@ struct PostingsHeader: Equatable {
                     .corrupt, "postings header's layers \(layers) do not rise to its own generation \(generation)", path: file.path, offset: 104)
             }
             self.layers = layers
+            guard centroidLayer < count else {
+                throw AeonError(.corrupt, "postings header's centroid layer \(centroidLayer) is not one of its \(count)", path: file.path, offset: 100)
+            }
         }
         guard let metric = Metric(rawValue: metricValue) else {
             throw AeonError(.corrupt, "unknown metric \(metricValue)", path: file.path, offset: 40)
@@ -100,7 +106,7 @@ struct PostingsHeader: Equatable {
         self.metric = metric
         let fits = { (first: Int, count: Int) in first >= 1 && count >= 0 && first + count <= file.pageCount }
         guard dimension >= 1, dimension <= Kernels.maximumDimension, stride == codeStride,
-            fits(centroidFirstPage, centroidPageCount), fits(directoryFirstPage, directoryPageCount),
+            centroidLayer != layers.count - 1 || fits(centroidFirstPage, centroidPageCount), fits(directoryFirstPage, directoryPageCount),
             postingCount == 0 ? groupCount == 0 : (1...postingCount).contains(groupCount),
             centroidPageCount == PagedFileLayout.pages(forBytes: centroids.byteCount),
             directoryPageCount == PagedFileLayout.pages(forBytes: postingCount * directoryEntrySize)
@@ -112,9 +118,10 @@ struct PostingsHeader: Equatable {
     init(
         dimension: Int, metric: Metric, postingCount: Int, centroidFirstPage: Int, centroidPageCount: Int,
         directoryFirstPage: Int, directoryPageCount: Int, rowCount: Int, entryCount: Int, groupCount: Int, layers: [UInt64],
-        build: BuildParameters
+        centroidLayer: Int, build: BuildParameters
     ) {
         self.layers = layers
+        self.centroidLayer = centroidLayer
         self.dimension = dimension
         self.metric = metric
         self.postingCount = postingCount

@@ -131,6 +131,25 @@ extension AeonStore {
             centroids.append(contentsOf: part.centroid)
         }
 
+        // No centroid changed (no split, merge or recentring since): keep the section below,
+        // and with it the postings' numbers.
+        var section = AtlasBuilder.LayerCentroids.changed(centroids)
+        if placements.count == atlas.postingCount, frozen.postings.enumerated().allSatisfy({ $0.element.posting.base == Int32($0.offset) }) {
+            let (_, vectors, vectorStride) = try atlas.centroids()
+            var same = true
+            for p in 0..<placements.count where same {
+                let stored = vectors + p * vectorStride
+                for d in 0..<dimension where centroids[p * dimension + d].bitPattern != stored[d].bitPattern {
+                    same = false
+                    break
+                }
+            }
+            if same {
+                let h = atlas.postingsHeader
+                section = .kept(layer: h.centroidLayer, firstPage: h.centroidFirstPage, pageCount: h.centroidPageCount, groupCount: h.groupCount)
+            }
+        }
+
         let next = Manifest(
             dimension: dimension, metric: metric, generation: try nextGeneration(after: previous),
             recordCount: UInt64(deleted.rows - deleted.bits.reduce(0) { $0 + $1.nonzeroBitCount }), checkpointLSN: checkpointLSN)
@@ -138,7 +157,7 @@ extension AeonStore {
         try writeFiles(of: next) { (postingsPath, recordsPath) throws(AeonError) in
             try builder.writeLayer(
                 data: data, ids: ids, payloads: payloads, firstRow: firstRow, deleted: deleted.bits, placements: placements,
-                centroids: centroids, layers: atlas.layerGenerations + [next.generation], postingsPath: postingsPath,
+                centroids: section, layers: atlas.layerGenerations + [next.generation], postingsPath: postingsPath,
                 recordsPath: recordsPath
             ) { (p, layout, w) in
                 let e = written[p]

@@ -67,6 +67,8 @@ struct LayeredCheckpointTests {
         // Heads stay in the base; postings that took entries got tails in the new layer.
         let entries = try (0..<layered.postingCount).map { try layered.directoryEntry($0) }
         #expect(entries.allSatisfy { $0.layer == 0 })
+        // No posting split or merged, so no centroid moved: the section stays in the base.
+        #expect(layered.postingsHeader.centroidLayer == 0 && layered.postingCount == base.postingCount)
         #expect(entries.contains { $0.tailCount > 0 && $0.tailLayer == 1 } && entries.contains { $0.tailCount == 0 })
         let full = bytes(dir, base.generation), delta = bytes(dir, layered.generation)
         #expect(delta < full / 2, "delta layer \(delta) B vs full \(full) B")
