@@ -83,6 +83,10 @@ final class Atlas: @unchecked Sendable {
         var layers: [Layer] = []
         for layer in ph.layers.dropLast() {
             let (p, r) = try open(layer)
+            let lower = try PostingsHeader(file: p, generation: layer)
+            guard lower.dimension == ph.dimension, lower.metric == ph.metric else {
+                throw AeonError(.corrupt, "a layer disagrees with the one above about dimension or metric", path: p.path)
+            }
             layers.append(Layer(generation: layer, postings: p, records: r, recordsHeader: try RecordsHeader(file: r)))
         }
         let rh = try RecordsHeader(file: records)
@@ -140,7 +144,9 @@ final class Atlas: @unchecked Sendable {
     /// Whether row `row` is deleted (replaced or removed by a write this generation includes).
     @inline(__always)
     func isDeleted(_ row: Int) -> Bool {
-        deletedBits.isEmpty ? false : deletedBits[row >> 6] & (1 << UInt64(row & 63)) != 0
+        // A row past the bitmap (a corrupt posting entry) is reported by the read that follows.
+        let word = row >> 6
+        return word < deletedBits.count && deletedBits[word] & (1 << UInt64(row & 63)) != 0
     }
 
     /// The deletion bitmap, 64 rows a word (empty when no row is deleted).

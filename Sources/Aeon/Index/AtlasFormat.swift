@@ -32,7 +32,7 @@ struct PostingsHeader: Equatable {
     /// Which layer's file holds the centroid section (an index into ``layers``): a checkpoint
     /// that changed no centroid keeps the section below instead of writing it again.
     var centroidLayer: Int = 0
-    /// The file's format version (directory entries are 16 bytes in version 1, 24 after).
+    /// The file's format version (directory entries are 16 bytes in version 1, 40 after).
     var version: UInt32 = PostingsHeader.version
 
     var codeStride: Int { PagedFileLayout.align(dimension, codeAlignment) }
@@ -74,8 +74,12 @@ struct PostingsHeader: Equatable {
         centroidPageCount = Int(try r.read(UInt32.self))
         directoryFirstPage = Int(try r.read(UInt32.self))
         directoryPageCount = Int(try r.read(UInt32.self))
-        rowCount = Int(try r.read(UInt64.self))
-        entryCount = Int(try r.read(UInt64.self))
+        let rows = try r.read(UInt64.self), entries = try r.read(UInt64.self)
+        guard rows <= RecordsHeader.maximumRows, entries <= UInt64(UInt32.max) * UInt64(Self.maximumLayers + 1) else {
+            throw AeonError(.corrupt, "postings header counts \(rows) rows and \(entries) entries", path: file.path, offset: 64)
+        }
+        rowCount = Int(rows)
+        entryCount = Int(entries)
         maxReplicas = Int(try r.read(UInt32.self))
         postingSizeLimit = Int(try r.read(UInt32.self))
         replicaEpsilon = try r.readFloat()
@@ -240,6 +244,9 @@ struct RecordsHeader: Equatable {
     var deletionBytes: Int { (totalRows + 63) / 64 * 8 }
 
     var vectorStride: Int { PagedFileLayout.align(dimension * 4, codeAlignment) }
+    /// The most rows a generation may number (row numbers are `u32`, and the online index
+    /// numbers up to ``LiveRows/capacity`` more after them).
+    static let maximumRows = UInt64(UInt32.max) - UInt64(LiveRows.capacity) - 1
     static let idIndexEntrySize = 16
     /// A ``BlobLocation`` (24 bytes), the payload's length (u32) and flags (u32; bit 0: has one).
     static let payloadEntrySize = 32
@@ -284,18 +291,24 @@ struct RecordsHeader: Equatable {
         let stride = Int(try r.read(UInt32.self))
         let metricValue = try r.read(UInt8.self)
         try r.skip(to: 12)
-        rowCount = Int(try r.read(UInt64.self))
+        // Counts are bounded before any arithmetic on them: a corrupt header must not trap.
+        let rows = try r.read(UInt64.self)
         vectorsFirstPage = Int(try r.read(UInt32.self))
         idsFirstPage = Int(try r.read(UInt32.self))
         idIndexFirstPage = Int(try r.read(UInt32.self))
         payloadTableFirstPage = Int(try r.read(UInt32.self))
+        var first: UInt64 = 0
         if file.version >= 3 {
-            firstRow = Int(try r.read(UInt64.self))
+            first = try r.read(UInt64.self)
             deletionFirstPage = Int(try r.read(UInt32.self))
             idIndexCount = Int(try r.read(UInt32.self))
-        } else {
-            idIndexCount = rowCount
         }
+        guard rows <= Self.maximumRows, first <= Self.maximumRows - rows else {
+            throw AeonError(.corrupt, "records header counts \(first) + \(rows) rows (at most \(Self.maximumRows))", path: file.path, offset: 44)
+        }
+        rowCount = Int(rows)
+        firstRow = Int(first)
+        if file.version < 3 { idIndexCount = rowCount }
         guard let metric = Metric(rawValue: metricValue) else {
             throw AeonError(.corrupt, "unknown metric \(metricValue)", path: file.path, offset: 40)
         }
@@ -306,8 +319,7 @@ struct RecordsHeader: Equatable {
             (idsFirstPage, rowCount * 8), (idIndexFirstPage, idIndexCount * Self.idIndexEntrySize),
             (payloadTableFirstPage, rowCount * Self.payloadEntrySize),
         ] + (file.version >= 3 ? [(deletionFirstPage, deletionBytes)] : [])
-        guard dimension >= 1, dimension <= Kernels.maximumDimension, stride == vectorStride, rowCount >= 0, firstRow >= 0,
-            totalRows < Int(UInt32.max), idIndexCount <= rowCount, sections.allSatisfy({ $0.page >= 1 && $0.page * pageSize + $0.bytes <= end })
+        guard dimension >= 1, dimension <= Kernels.maximumDimension, stride == vectorStride, idIndexCount <= rowCount, sections.allSatisfy({ $0.page >= 1 && $0.page * pageSize + $0.bytes <= end })
         else {
             throw AeonError(.corrupt, "records header fields are inconsistent with each other or the file", path: file.path, offset: 32)
         }

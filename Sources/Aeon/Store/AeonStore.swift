@@ -43,6 +43,9 @@ public final class AeonStore: Sendable {
     /// The payloads of checkpointed records (`blobs/`).
     let blobs: BlobArena
     private let state: Mutex<State>
+    /// Whether the blob arena's live-byte accounting is exact: not after opening (every stored
+    /// blob counts as live) until a checkpoint has told it which blobs live.
+    private let blobAccountingIsExact = Mutex(false)
     /// Serialises builds, checkpoints and garbage collection; never held by readers or plain writers.
     let maintenance = Mutex(())
     /// Writers pass it shared; a checkpoint holds it exclusively while it snapshots or swaps.
@@ -505,9 +508,20 @@ public final class AeonStore: Sendable {
         gate.leaveExclusive()
         let atlas = try installed.get()
         switch accounting {
-        case .live(let locations): blobs.setLive(locations)
-        case .dead(let locations): for location in locations { blobs.markDead(location) }
+        case .live(let locations):
+            blobs.setLive(locations)
+        case .dead(let locations) where blobAccountingIsExact.withLock({ $0 }):
+            for location in locations { blobs.markDead(location) }
+        case .dead:
+            // The first checkpoint since opening counts every live payload once.
+            var live: [BlobLocation] = []
+            live.reserveCapacity(atlas.liveCount)
+            for row in 0..<atlas.rowCount where !atlas.isDeleted(row) {
+                if let reference = try atlas.payloadReference(row: row) { live.append(reference.location) }
+            }
+            blobs.setLive(live)
         }
+        blobAccountingIsExact.withLock { $0 = true }
         try Self.removeStaleFiles(io: io, directory: path, keeping: atlas.layerGenerations)
         try wal?.rotate()
         try wal?.removeSegments(through: lsn)
@@ -721,6 +735,7 @@ public final class AeonStore: Sendable {
                 let atlas = try Atlas(io: io, directory: path, manifest: next, blobs: blobs)
                 snap.atlas?.retirement.precede(atlas.retirement)
                 blobs.setLive(contents.payloads.lazy.compactMap { $0?.location })
+                blobAccountingIsExact.withLock { $0 = true }
                 index.withLock { $0 = nil }
                 state.withLock { state in
                     state.manifest = next
