@@ -16,7 +16,8 @@ struct BenchCheckpointCommand: ParsableCommand {
             Prints the seconds and index bytes each wrote.
 
             Example:
-              swift run -c release aeonctl bench checkpoint --base ../shared/datasets/wn-minilm384/base.fvecs --json
+              swift run -c release aeonctl bench checkpoint --base ../shared/datasets/wn-minilm384/base.fvecs \\
+                --query ../shared/datasets/wn-minilm384/query.fvecs --json
             """
     )
 
@@ -25,6 +26,12 @@ struct BenchCheckpointCommand: ParsableCommand {
 
     @Option(name: .long, help: "Use only the first N base vectors.")
     var nb: Int?
+
+    @Option(name: .long, help: "Query vectors (.fvecs): also measure recall@10 and latency over the layers and over the fold.")
+    var query: String?
+
+    @Option(name: .long, help: "Use only the first N queries.")
+    var nq = 1000
 
     @Option(name: .long, parsing: .upToNextOption, help: "Writes before each pair of checkpoints.")
     var writes: [Int] = [100, 1000, 16384]
@@ -52,7 +59,9 @@ struct BenchCheckpointCommand: ParsableCommand {
         guard writes.reduce(0, +) < vectors.count else {
             throw ValidationError("the writes (\(writes.reduce(0, +))) need more vectors than --base has (\(vectors.count))")
         }
-        let benchmark = CheckpointBenchmark(base: vectors, writes: writes, directory: directory, metric: Metric(name: metric)!)
+        let queries = try query.map { path in try reportingErrors { try TexMexFile.readFloats(path, limit: nq) } } ?? []
+        let benchmark = CheckpointBenchmark(
+            base: vectors, queries: queries, writes: writes, directory: directory, metric: Metric(name: metric)!)
         let report = try reportingErrors { try benchmark.run(progress: { if !json { printNote($0) } }) }
         if json {
             try printJSON(report)
@@ -63,6 +72,11 @@ struct BenchCheckpointCommand: ParsableCommand {
                     format: "  %6d writes: layered %.3f s, %.1f MB; full %.3f s, %.1f MB (%.1f× faster, %.1f× fewer bytes)", point.writes,
                     point.layeredS, Double(point.layeredBytes) / 1e6, point.fullS, Double(point.fullBytes) / 1e6, point.fullS / point.layeredS,
                     Double(point.fullBytes) / Double(point.layeredBytes)))
+            }
+            if let layered = report.recall10Layered, let full = report.recall10Full {
+                print(String(
+                    format: "  after the last writes: recall@10 layered %.4f, full %.4f; p50 µs %.1f / %.1f; p99 µs %.1f / %.1f", layered, full,
+                    report.p50UsLayered ?? 0, report.p50UsFull ?? 0, report.p99UsLayered ?? 0, report.p99UsFull ?? 0))
             }
         }
     }
