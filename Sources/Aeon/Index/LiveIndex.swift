@@ -289,6 +289,24 @@ final class LiveIndex: @unchecked Sendable {
         }
     }
 
+    /// Calls `body` with each contiguous part of slot `slot`'s entries (the generation's head
+    /// and tail, then those appended), deleted rows' included.
+    private func forEachPart(_ slot: Int, _ body: (Atlas.PostingView) throws(AeonError) -> Void) throws(AeonError) {
+        let posting = postings[slot]!
+        try view.forEachBasePart(of: posting, body)
+        try body(Atlas.PostingView(
+            count: posting.count, rows: posting.rows, scales: posting.scales, squaredNorms: posting.squaredNorms,
+            codes: posting.codes))
+    }
+
+    /// Scratch distances for a split's screening (three buffers, reused).
+    private let screening = (ScratchBuffer<Int32>(), ScratchBuffer<Int32>(), ScratchBuffer<Int32>())
+
+    private func scratchScores(_ i: Int, _ count: Int) -> (UnsafeMutablePointer<Int32>, Int) {
+        let buffer = i == 0 ? screening.0 : i == 1 ? screening.1 : screening.2
+        return (buffer.reserve(max(1, count)), count)
+    }
+
     /// How many of slot `slot`'s rows are not deleted (counted in place, nothing copied).
     private func liveCount(_ slot: Int) throws(AeonError) -> Int {
         var count = 0
@@ -440,21 +458,24 @@ final class LiveIndex: @unchecked Sendable {
         var gainTargets: [Int] = []
         let firstHalf = QuantizedCentroid(centroid(Int32(slot)), dimension: dimension, kernels: kernels)
         let secondHalf = QuantizedCentroid(centroid(Int32(other)), dimension: dimension, kernels: kernels)
+        let stride = codeStride
         for neighbour in neighbours where postings[neighbour] != nil {
-            let stride = codeStride
             let own = QuantizedCentroid(centroid(Int32(neighbour)), dimension: dimension, kernels: kernels)
-            try forEachLiveEntry(neighbour) { (row, scale, norm, code) throws(AeonError) in
-                let nearer = min(
-                    firstHalf.approximateDistance(code: code, scale: scale, norm: norm, kernels: kernels),
-                    secondHalf.approximateDistance(code: code, scale: scale, norm: norm, kernels: kernels))
-                guard nearer < 1.1 * own.approximateDistance(code: code, scale: scale, norm: norm, kernels: kernels) else { return }
-                let x = try view.vector(row: Int(row))
-                let ownDistance = kernels.squaredL2(x, centroid(Int32(neighbour)), dimension: dimension)
-                let a = kernels.squaredL2(x, centroid(Int32(slot)), dimension: dimension)
-                let b = kernels.squaredL2(x, centroid(Int32(other)), dimension: dimension)
-                guard min(a, b) < ownDistance else { return }
-                gains.add(row: row, scale: scale, norm: norm, code: code, stride: stride)
-                gainTargets.append(a <= b ? slot : other)
+            // Each part's code rows are contiguous: three batched int8 scans, then the screen.
+            try forEachPart(neighbour) { (part) throws(AeonError) in
+                let a = firstHalf.distances(to: part, stride: stride, kernels: kernels, scratch: scratchScores(0, part.count))
+                let b = secondHalf.distances(to: part, stride: stride, kernels: kernels, scratch: scratchScores(1, part.count))
+                let c = own.distances(to: part, stride: stride, kernels: kernels, scratch: scratchScores(2, part.count))
+                for i in 0..<part.count where min(a[i], b[i]) < 1.1 * c[i] && !rows.isDeleted(Int(part.rows[i])) {
+                    let row = part.rows[i]
+                    let x = try view.vector(row: Int(row))
+                    let ownDistance = kernels.squaredL2(x, centroid(Int32(neighbour)), dimension: dimension)
+                    let toFirst = kernels.squaredL2(x, centroid(Int32(slot)), dimension: dimension)
+                    let toSecond = kernels.squaredL2(x, centroid(Int32(other)), dimension: dimension)
+                    guard min(toFirst, toSecond) < ownDistance else { continue }
+                    gains.add(row: row, scale: part.scales[i], norm: part.squaredNorms[i], code: part.codes + i * stride, stride: stride)
+                    gainTargets.append(toFirst <= toSecond ? slot : other)
+                }
             }
         }
         for (i, target) in gainTargets.enumerated() {
@@ -705,9 +726,15 @@ private struct QuantizedCentroid {
         squaredNorm = kernels.dot(vector, vector, dimension: dimension)
     }
 
-    /// The squared L2 distance to an entry, from the int8 dot product (‖x‖² − 2x·c + ‖c‖²).
-    func approximateDistance(code: UnsafePointer<Int8>, scale entryScale: Float, norm: Float, kernels: Kernels) -> Float {
-        let dot = codes.withUnsafeBufferPointer { Float(kernels.dot(code, $0.baseAddress!, dimension: $0.count)) }
-        return norm - 2 * dot * scale * entryScale + squaredNorm
+    /// The squared L2 distances to a posting part's entries, from int8 dot products
+    /// (‖x‖² − 2x·c + ‖c‖²) by the batched scan kernel, into `scratch`.
+    func distances(
+        to part: Atlas.PostingView, stride: Int, kernels: Kernels, scratch: (UnsafeMutablePointer<Int32>, Int)
+    ) -> [Float] {
+        let (dots, count) = scratch
+        codes.withUnsafeBufferPointer {
+            kernels.scan(query: $0.baseAddress!, codes: part.codes, dimension: $0.count, stride: stride, count: count, scores: dots)
+        }
+        return (0..<count).map { part.squaredNorms[$0] - 2 * Float(dots[$0]) * scale * part.scales[$0] + squaredNorm }
     }
 }
