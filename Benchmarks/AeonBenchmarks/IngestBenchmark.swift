@@ -19,8 +19,15 @@ public struct IngestBenchmark: Sendable {
     public var vectors: Int
     /// Commits per writer-count measurement (batches of 1).
     public var commits: Int
+    /// Rounds: every measurement is taken once per round, the rounds interleaved, and the
+    /// report gives each one's median (the machine's speed drifts between seconds).
+    public var rounds: Int
 
-    public init(directory: String, dimension: Int = 384, payloadBytes: Int = 100, vectors: Int = 50_000, commits: Int = 3000) {
+    public init(
+        directory: String, dimension: Int = 384, payloadBytes: Int = 100, vectors: Int = 50_000, commits: Int = 3000, rounds: Int = 5
+    ) {
+        precondition(rounds >= 1, "IngestBenchmark: at least one round")
+        self.rounds = rounds
         self.directory = directory
         self.dimension = dimension
         self.payloadBytes = payloadBytes
@@ -35,12 +42,19 @@ public struct IngestBenchmark: Sendable {
         public var vectorsPerSBatch1: [String: Double]
         /// Synchronous single-row commits per second: `aeon_1`, `aeon_8`, `sqlite_1`, `sqlite_8`.
         public var commitsPerS: [String: Double]
+        /// Per round, side by side: Aeon's commits over SQLite's (`commits_1`, `commits_8`) and
+        /// `batched` vectors/s over `wal_off`'s (`batched_over_wal_off`).
+        public var ratiosPerRound: [String: [Double]]
+        /// Medians of those ratios.
+        public var medianRatios: [String: Double]
+        public var rounds: Int
         public var dimension: Int
         public var payloadBytes: Int
         public var sqliteVersion: String
 
         enum CodingKeys: String, CodingKey {
             case vectorsPerS = "vectors_per_s", vectorsPerSBatch1 = "vectors_per_s_batch1", commitsPerS = "commits_per_s"
+            case ratiosPerRound = "ratios_per_round", medianRatios = "median_ratios", rounds
             case dimension, payloadBytes = "payload_bytes", sqliteVersion = "sqlite_version"
         }
     }
@@ -56,23 +70,34 @@ public struct IngestBenchmark: Sendable {
                 id: UInt64(i), vector: (0..<dimension).map { _ in random.unitFloat() },
                 payload: (0..<payloadBytes).map { _ in UInt8(truncatingIfNeeded: random.next()) })
         }
-        var batched: [String: Double] = [:], single: [String: Double] = [:]
-        for (name, durability) in Self.modes {
-            progress("ingest, \(name), batches of 1000")
-            batched[name] = try ingest(records.prefix(vectors), batch: 1000, durability: durability, name: name)
-            progress("ingest, \(name), batches of 1")
-            let count = durability == .synchronous ? commits : min(vectors, commits * 4)
-            single[name] = try ingest(records.prefix(count), batch: 1, durability: durability, name: name + "-1")
+        var batched: [String: [Double]] = [:], single: [String: [Double]] = [:], commitsPerS: [String: [Double]] = [:]
+        var ratios: [String: [Double]] = [:]
+        for round in 0..<rounds {
+            for (name, durability) in Self.modes {
+                progress("round \(round + 1): ingest, \(name), batches of 1000")
+                batched[name, default: []].append(try ingest(records.prefix(vectors), batch: 1000, durability: durability, name: name))
+                progress("round \(round + 1): ingest, \(name), batches of 1")
+                let count = durability == .synchronous ? commits : min(vectors, commits * 4)
+                single[name, default: []].append(try ingest(records.prefix(count), batch: 1, durability: durability, name: name + "-1"))
+            }
+            ratios["batched_over_wal_off", default: []].append(batched["batched"]!.last! / batched["wal_off"]!.last!)
+            for writers in [1, 8] {
+                // Alternate who goes first, so a drift within the round favours neither.
+                let order = round % 2 == 0 ? ["aeon", "sqlite"] : ["sqlite", "aeon"]
+                for system in order {
+                    progress("round \(round + 1): synchronous commits, \(writers) writer(s): \(system)")
+                    let rate = system == "aeon"
+                        ? try aeonCommits(Array(records.prefix(commits)), writers: writers)
+                        : try sqliteCommits(Array(records.prefix(commits)), writers: writers)
+                    commitsPerS["\(system)_\(writers)", default: []].append(rate)
+                }
+                ratios["commits_\(writers)", default: []].append(commitsPerS["aeon_\(writers)"]!.last! / commitsPerS["sqlite_\(writers)"]!.last!)
+            }
         }
-        var commitsPerS: [String: Double] = [:]
-        for writers in [1, 8] {
-            progress("synchronous commits, \(writers) writer(s): Aeon")
-            commitsPerS["aeon_\(writers)"] = try aeonCommits(Array(records.prefix(commits)), writers: writers)
-            progress("synchronous commits, \(writers) writer(s): SQLite")
-            commitsPerS["sqlite_\(writers)"] = try sqliteCommits(Array(records.prefix(commits)), writers: writers)
-        }
+        let medians = { (runs: [String: [Double]]) in runs.mapValues { Timing.median($0) } }
         return Report(
-            vectorsPerS: batched, vectorsPerSBatch1: single, commitsPerS: commitsPerS, dimension: dimension, payloadBytes: payloadBytes,
+            vectorsPerS: medians(batched), vectorsPerSBatch1: medians(single), commitsPerS: medians(commitsPerS), ratiosPerRound: ratios,
+            medianRatios: medians(ratios), rounds: rounds, dimension: dimension, payloadBytes: payloadBytes,
             sqliteVersion: String(cString: sqlite3_libversion()))
     }
 

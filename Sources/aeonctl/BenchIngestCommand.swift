@@ -14,7 +14,9 @@ struct BenchIngestCommand: ParsableCommand {
             of 1) into a fresh store, per durability mode and with the log off (wal_off). \
             commits_per_s: single-record synchronous upserts from 1 and 8 threads, and SQLite \
             (journal_mode=WAL, synchronous=FULL, one connection per thread) inserting rows of \
-            the same size, in a directory on the same disk.
+            the same size, in a directory on the same disk. Every measurement is repeated \
+            --rounds times, interleaved (Aeon and SQLite alternate who goes first); each figure \
+            is the median of its rounds, and each ratio is taken within a round.
 
             Examples:
               swift run -c release aeonctl bench ingest
@@ -31,6 +33,9 @@ struct BenchIngestCommand: ParsableCommand {
     @Option(name: .long, help: "Commits per writer-count measurement.")
     var commits = 3000
 
+    @Option(name: .long, help: "Rounds of every measurement (medians reported).")
+    var rounds = 5
+
     @Flag(name: .long, help: "Print one JSON object.")
     var json = false
 
@@ -38,7 +43,7 @@ struct BenchIngestCommand: ParsableCommand {
         let directory = dir ?? NSTemporaryDirectory() + "aeon-bench-ingest-\(getpid())"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { if dir == nil { try? FileManager.default.removeItem(atPath: directory) } }
-        let benchmark = IngestBenchmark(directory: directory, vectors: vectors, commits: commits)
+        let benchmark = IngestBenchmark(directory: directory, vectors: vectors, commits: commits, rounds: rounds)
         let report = try reportingErrors { try benchmark.run(progress: { if !json { printNote("  measuring \($0)…") } }) }
         if json {
             try printJSON(report)
@@ -51,14 +56,16 @@ struct BenchIngestCommand: ParsableCommand {
             let name = mode + String(repeating: " ", count: max(0, 12 - mode.count))
             print("  " + name + String(format: "%28.0f %25.0f", report.vectorsPerS[mode] ?? 0, report.vectorsPerSBatch1[mode] ?? 0))
         }
-        if let off = report.vectorsPerS["wal_off"], let batched = report.vectorsPerS["batched"] {
-            print(String(format: "  batched costs %.1f%% over no log", (off / batched - 1) * 100))
+        if let ratio = report.medianRatios["batched_over_wal_off"] {
+            print(String(format: "  batched costs %.1f%% over no log (median of per-round ratios)", (1 / ratio - 1) * 100))
         }
         print("")
         print("  synchronous commits/s     Aeon     SQLite")
         for writers in [1, 8] {
             print(String(format: "  %d writer(s)           %8.0f   %8.0f", writers, report.commitsPerS["aeon_\(writers)"] ?? 0,
-                         report.commitsPerS["sqlite_\(writers)"] ?? 0))
+                         report.commitsPerS["sqlite_\(writers)"] ?? 0) + String(format: "   (Aeon/SQLite, median of rounds: %.2f×)",
+                report.medianRatios["commits_\(writers)"] ?? 0))
         }
+        print("  medians of \(report.rounds) interleaved rounds")
     }
 }

@@ -117,7 +117,7 @@ struct AeonCtlWritePathTests {
 
     @Test("bench ingest --json prints the documented keys")
     func ingestJSON() throws {
-        let outcome = try cli.run(["bench", "ingest", "--vectors", "2000", "--commits", "100", "--json"])
+        let outcome = try cli.run(["bench", "ingest", "--vectors", "2000", "--commits", "100", "--rounds", "1", "--json"])
         #expect(outcome.status == 0, "\(outcome.stderr)")
         let object = try #require(try JSONSerialization.jsonObject(with: Data(outcome.stdout.utf8)) as? [String: Any])
         let vectors = try #require(object["vectors_per_s"] as? [String: Double])
