@@ -36,7 +36,10 @@ struct DumpCommand: ParsableCommand {
         let s = try openStore(store)
         if let posting {
             let dump = try reportingErrors { try s.dumpPosting(posting) }
-            print("posting \(dump.posting): \(dump.entries.count) entries of \(dump.capacity), pages \(dump.firstPage)..<\(dump.firstPage + dump.pageCount)")
+            let tail = dump.tail.map { ", tail in generation \($0.generation) pages \($0.firstPage)..<\($0.firstPage + $0.pageCount)" } ?? ""
+            print(
+                "posting \(dump.posting): \(dump.entries.count) entries; head in generation \(dump.generation) pages "
+                    + "\(dump.firstPage)..<\(dump.firstPage + dump.pageCount) (capacity \(dump.capacity))\(tail)")
             print("    row         id      scale    ‖x‖²  codes")
             for e in dump.entries {
                 print(String(format: "%7d %10llu %10.6f %7.3f  ", e.row, e.id, e.scale, e.squaredNorm) + e.codes.map { "\($0)" }.joined(separator: " "))

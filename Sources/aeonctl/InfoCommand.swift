@@ -32,7 +32,7 @@ struct InfoCommand: ParsableCommand {
                     + "\"metric\":\"\(s.metric)\",\"records\":\(st.records),\"indexed_records\":\(st.indexedRecords),"
                     + "\"pending_writes\":\(st.pendingWrites),\"deleted\":\(st.pendingDeletes),\"generation\":\(st.generation),\"postings\":\(st.postings),"
                     + "\"posting_size\":{\"min\":\(d.postingSizes.min),\"median\":\(d.postingSizes.median),\"max\":\(d.postingSizes.max)},"
-                    + "\"replication\":\(st.replicationFactor),\"index_bytes\":\(st.indexBytes),\"files\":[\(files)],"
+                    + "\"replication\":\(st.replicationFactor),\"index_bytes\":\(st.indexBytes),\"layers\":\(st.layers),\"top_layer_bytes\":\(st.layerBytes),\"files\":[\(files)],"
                     + "\"wal\":{\"segments\":\(d.logSegments),\"bytes\":\(d.logBytes),\"checkpoint_lsn\":\(st.checkpointLSN),"
                     + "\"last_lsn\":\(st.lastLSN),\"records_since_checkpoint\":\(st.lastLSN - st.checkpointLSN)},"
                     + "\"blobs\":{\"segments\":\(blobs.segments),\"file_bytes\":\(blobs.fileBytes),\"live_bytes\":\(blobs.liveBytes)},"
@@ -44,6 +44,7 @@ struct InfoCommand: ParsableCommand {
         print("vectors      \(s.dimension)-d, metric \(s.metric)")
         print("records      \(st.records) live (\(st.indexedRecords) indexed in generation \(st.generation); since the checkpoint \(st.pendingWrites) ids written, \(st.pendingDeletes) indexed ones deleted)")
         print("postings     \(st.postings): entries min \(d.postingSizes.min) / median \(d.postingSizes.median) / max \(d.postingSizes.max), replication \(String(format: "%.2f", st.replicationFactor))")
+        print("index        \(st.layers) layer(s), \(st.indexBytes) B; the top layer (the last checkpoint's) \(st.layerBytes) B")
         print("files        " + d.files.map { "\($0.name) \($0.bytes) B" }.joined(separator: ", "))
         print("WAL          \(d.logSegments) segment(s), \(d.logBytes) B; checkpoint LSN \(st.checkpointLSN), last LSN \(st.lastLSN) (\(st.lastLSN - st.checkpointLSN) records since)")
         print("online       \(st.splits) postings split, \(st.merges) merged since the checkpoint")

@@ -9,7 +9,8 @@ public struct StoreDescription: Sendable, Hashable {
     /// Write-ahead log segments and their total size.
     public var logSegments: Int
     public var logBytes: UInt64
-    /// Format versions: manifest, postings file, records file, log.
+    /// Format versions: manifest, postings file, records file (the top layer's; this build's
+    /// when there is no index), log.
     public var formatVersions: (manifest: UInt32, postings: UInt32, records: UInt32, log: UInt32)
 
     public static func == (a: StoreDescription, b: StoreDescription) -> Bool {
@@ -29,7 +30,8 @@ extension AeonStore {
     public func describe() throws(AeonError) -> StoreDescription {
         let statistics = try self.statistics
         var sizes: [Int] = []
-        if let atlas = try currentIndex() {
+        let index = try currentIndex()
+        if let atlas = index {
             sizes.reserveCapacity(atlas.postingCount)
             for p in 0..<atlas.postingCount { sizes.append(try atlas.directoryEntry(p).totalCount) }
         }
@@ -51,7 +53,9 @@ extension AeonStore {
             statistics: statistics,
             postingSizes: sizes.isEmpty ? (0, 0, 0) : (sizes[0], sizes[sizes.count / 2], sizes[sizes.count - 1]),
             files: files, logSegments: segments, logBytes: logBytes,
-            formatVersions: (Manifest.version, PostingsHeader.version, RecordsHeader.version, WALFormat.version))
+            formatVersions: (
+                Manifest.version, index?.postings.version ?? PostingsHeader.version, index?.records.version ?? RecordsHeader.version,
+                WALFormat.version))
     }
 
     private func fileSize(_ path: String) throws(AeonError) -> UInt64 {

@@ -12,13 +12,30 @@ extension AeonStore {
         public var codes: [Int8]
     }
 
-    /// A posting's location and entries.
+    /// A posting's location and entries (its head's, then its tail's).
     public struct PostingDump: Sendable, Hashable {
         public var posting: Int
+        /// The head: its pages, in the postings file of generation `generation`.
+        public var generation: UInt64
         public var firstPage: Int
         public var pageCount: Int
         public var capacity: Int
+        /// The tail, if any: its generation and pages (nil: none).
+        public var tail: (generation: UInt64, firstPage: Int, pageCount: Int)?
         public var entries: [PostingEntry]
+
+        public static func == (a: PostingDump, b: PostingDump) -> Bool {
+            a.posting == b.posting && a.generation == b.generation && a.firstPage == b.firstPage && a.pageCount == b.pageCount
+                && a.capacity == b.capacity && a.tail?.generation == b.tail?.generation && a.tail?.firstPage == b.tail?.firstPage
+                && a.tail?.pageCount == b.tail?.pageCount && a.entries == b.entries
+        }
+
+        public func hash(into hasher: inout Hasher) {
+            hasher.combine(posting)
+            hasher.combine(generation)
+            hasher.combine(firstPage)
+            hasher.combine(entries)
+        }
     }
 
     /// The postings in the current index.
@@ -43,7 +60,11 @@ extension AeonStore {
                     codes: Array(UnsafeBufferPointer(start: view.codes + i * atlas.postingsHeader.codeStride, count: min(16, dimension)))))
             }
         }
-        return PostingDump(posting: posting, firstPage: entry.firstPage, pageCount: entry.pageCount, capacity: entry.capacity, entries: entries)
+        let generations = atlas.layerGenerations
+        return PostingDump(
+            posting: posting, generation: generations[entry.layer], firstPage: entry.firstPage, pageCount: entry.pageCount,
+            capacity: entry.capacity,
+            tail: entry.tailCount > 0 ? (generations[entry.tailLayer], entry.tailFirstPage, entry.tailPageCount) : nil, entries: entries)
     }
 
     /// Which index file ``page(_:of:)`` reads.
