@@ -39,6 +39,10 @@ struct BenchIngestCommand: ParsableCommand {
     @Flag(name: .long, help: "Print one JSON object.")
     var json = false
 
+    func validate() throws {
+        guard rounds >= 1, vectors >= 1000, commits >= 8 else { throw ValidationError("--rounds ≥ 1, --vectors ≥ 1000, --commits ≥ 8") }
+    }
+
     func run() throws {
         let directory = dir ?? NSTemporaryDirectory() + "aeon-bench-ingest-\(getpid())"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)

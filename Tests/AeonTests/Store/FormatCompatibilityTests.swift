@@ -30,6 +30,7 @@ struct FormatCompatibilityTests {
                 #expect(hit?.id == id || hit?.score == 0, "\(when): id \(id)")
             }
         }
+        for id: UInt64 in [1005, 1006] { #expect(try store.get(id: id) == nil, "\(when): id \(id), deleted before the fixture's checkpoint") }
         for record in extra { #expect(try store.get(id: record.id) == record, "\(when)") }
         #expect(try store.verify().isEmpty, "\(when)")
     }
