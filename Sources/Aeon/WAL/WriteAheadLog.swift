@@ -49,6 +49,10 @@ public final class WriteAheadLog: @unchecked Sendable {
     private var failure: AeonError?
     private var closed = false
     private var batchSyncPending = false
+    /// A window's sync of what is written runs without leading a round, so appends arriving
+    /// meanwhile write theirs instead of waiting for the `fdatasync`; while it runs, the file
+    /// is neither switched nor closed.
+    private var backgroundSyncing = false
 
     /// What recovery found when the log was opened.
     public let recovery: WALRecoveryReport
@@ -184,7 +188,7 @@ public final class WriteAheadLog: @unchecked Sendable {
         guard !closed else { return }
         if failure == nil { try syncAppended() }
         closed = true
-        while leading { lock.wait() }
+        while leading || backgroundSyncing { lock.wait() }
         try file?.close()
         file = nil
         lock.broadcast()
@@ -272,6 +276,8 @@ public final class WriteAheadLog: @unchecked Sendable {
     /// take a later segment as proof that everything before it was durable), then creates the
     /// next segment file with its header and makes its directory entry durable.
     private func startSegment(firstLSN: UInt64) throws(AeonError) {
+        // A window's sync may be at work on the current file: let it finish first.
+        lock.withLock { while backgroundSyncing { lock.wait() } }
         if let old = file {
             if zeroedEnd > fileOffset { try old.resize(to: UInt64(fileOffset)) }
             try old.sync(metadata: true)
@@ -298,7 +304,31 @@ public final class WriteAheadLog: @unchecked Sendable {
         DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(delay)) { [weak self] in
             guard let self else { return }
             self.lock.withLock { self.batchSyncPending = false }
-            try? self.sync()
+            self.syncWritten()
         }
+    }
+
+    /// Makes the records written so far durable without leading a write round: a leader may
+    /// write (`pwrite` beside the `fdatasync`) meanwhile. Waits for a leader already at work
+    /// (it may be switching the file) and for another such sync, then syncs if anything
+    /// written is not yet durable. A failure fails the log, as in a round.
+    private func syncWritten() {
+        lock.lock()
+        defer { lock.unlock() }
+        while leading || backgroundSyncing { lock.wait() }
+        guard failure == nil, !closed, let file, durableLSN < writtenLSN else { return }
+        let target = writtenLSN
+        backgroundSyncing = true
+        lock.unlock()
+        var error: AeonError?
+        do { try file.sync() } catch let e { error = e }
+        lock.lock()
+        backgroundSyncing = false
+        if let error {
+            if failure == nil { failure = error }
+        } else {
+            durableLSN = max(durableLSN, target)
+        }
+        lock.broadcast()
     }
 }

@@ -48,7 +48,18 @@ final class FaultyFileIO: FileIO, @unchecked Sendable {
         }
     }
 
+    /// Syncs held back: while set, every sync waits (counted in ``syncsWaiting``) until released.
+    private let held = Mutex<(holding: Bool, waiting: Int)>((false, 0))
+    func holdSyncs() { held.withLock { $0.holding = true } }
+    func releaseSyncs() { held.withLock { $0.holding = false } }
+    var syncsWaiting: Int { held.withLock { $0.waiting } }
+
     func sync(_ fd: Int32, metadata: Bool, path: String) throws(AeonError) {
+        if held.withLock({ $0.holding }) {
+            held.withLock { $0.waiting += 1 }
+            while held.withLock({ $0.holding }) { usleep(1000) }
+            held.withLock { $0.waiting -= 1 }
+        }
         if trigger({ $0 == .syncError }) != nil {
             throw AeonError(.io, "injected fsync failure", path: path, errno: EIO)
         }

@@ -117,6 +117,40 @@ struct WriteAheadLogTests {
         try log.close()
     }
 
+    @Test("a batched append writes while the window's sync is in progress, without waiting for it", .timeLimit(.minutes(1)))
+    func batchedDoesNotWaitForTheSync() throws {
+        let dir = TemporaryDirectory()
+        let io = FaultyFileIO()
+        let (log, _) = try Self.reopen(dir.path, io: io)
+        try log.append(Self.payload(1), durability: .synchronous)
+        io.holdSyncs()
+        try log.append(Self.payload(2), durability: .batched(milliseconds: 0))
+        let deadline = ContinuousClock.now + .seconds(5)
+        while io.syncsWaiting == 0 && ContinuousClock.now < deadline { usleep(1000) }
+        #expect(io.syncsWaiting == 1, "the window's sync has started and is held")
+        // Before, these waited for the held sync (its thread led the group commit): they run on
+        // another thread so that a regression fails here instead of hanging the suite.
+        let appended = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async {
+            for lsn in 3...10 { _ = try? log.append(Self.payload(UInt64(lsn)), durability: .batched(milliseconds: 0)) }
+            appended.signal()
+        }
+        let finished = appended.wait(timeout: .now() + 10) == .success
+        #expect(finished, "batched appends waited for a sync in progress")
+        if !finished {
+            io.releaseSyncs()
+            appended.wait()
+        }
+        #expect(log.lastLSN == 10 && (!finished || log.lastDurableLSN < 10))
+        let (peek, seen) = try Self.reopen(dir.path)
+        #expect(seen.count == 10 && Self.isCleanPrefix(seen), "written to the OS before each call returned")
+        try peek.close()
+        io.releaseSyncs()
+        while log.lastDurableLSN < 10 && ContinuousClock.now < deadline + .seconds(5) { usleep(1000) }
+        #expect(log.lastDurableLSN == 10, "synced within the window once the file layer lets it")
+        try log.close()
+    }
+
     @Test("a log cut at every byte of its last records recovers a clean prefix, and appends continue")
     func tornTailAtEveryOffset() throws {
         let dir = TemporaryDirectory()
