@@ -29,19 +29,17 @@ struct BenchBlobsCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        let directory = dir ?? NSTemporaryDirectory() + "aeon-bench-blobs-\(getpid())"
-        if FileManager.default.fileExists(atPath: directory) { try FileManager.default.removeItem(atPath: directory) }
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        defer { if dir == nil { try? FileManager.default.removeItem(atPath: directory) } }
-        let source = texts ?? Bundle.module.url(forResource: "Sample", withExtension: nil).map { $0.path + "/base.txt" }
-        guard let source, let data = FileManager.default.contents(atPath: source) else {
-            printError("cannot read the texts (\(texts ?? "the bundled sample"))")
-            throw ExitCode(ExitStatus.io)
+        try withBenchmarkDirectory(dir, name: "blobs") { directory in
+            let source = texts ?? Bundle.module.url(forResource: "Sample", withExtension: nil).map { $0.path + "/base.txt" }
+            guard let source, let data = FileManager.default.contents(atPath: source) else {
+                printError("cannot read the texts (\(texts ?? "the bundled sample"))")
+                throw ExitCode(ExitStatus.io)
+            }
+            let lines = data.split(separator: 10).map { Array($0) }
+            let report = try reportingErrors {
+                try BlobBenchmark(directory: directory, texts: lines).run(progress: { if !json { printNote($0) } })
+            }
+            if json { try printJSON(report) }
         }
-        let lines = data.split(separator: 10).map { Array($0) }
-        let report = try reportingErrors {
-            try BlobBenchmark(directory: directory, texts: lines).run(progress: { if !json { printNote($0) } })
-        }
-        if json { try printJSON(report) }
     }
 }

@@ -51,32 +51,30 @@ struct BenchCheckpointCommand: ParsableCommand {
     }
 
     func run() throws {
-        let directory = dir ?? NSTemporaryDirectory() + "aeon-bench-checkpoint-\(getpid())"
-        if FileManager.default.fileExists(atPath: directory) { try FileManager.default.removeItem(atPath: directory) }
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        defer { if dir == nil { try? FileManager.default.removeItem(atPath: directory) } }
-        let vectors = try reportingErrors { try TexMexFile.readFloats(base, limit: nb) }
-        guard writes.reduce(0, +) < vectors.count else {
-            throw ValidationError("the writes (\(writes.reduce(0, +))) need more vectors than --base has (\(vectors.count))")
-        }
-        let queries = try query.map { path in try reportingErrors { try TexMexFile.readFloats(path, limit: nq) } } ?? []
-        let benchmark = CheckpointBenchmark(
-            base: vectors, queries: queries, writes: writes, directory: directory, metric: Metric(name: metric)!)
-        let report = try reportingErrors { try benchmark.run(progress: { if !json { printNote($0) } }) }
-        if json {
-            try printJSON(report)
-        } else {
-            print("Aeon checkpoint benchmark — \(report.records) records of \(report.dimension) dims, SIMD \(report.simdLevel)")
-            for point in report.points {
-                print(String(
-                    format: "  %6d writes: layered %.3f s, %.1f MB; full %.3f s, %.1f MB (%.1f× faster, %.1f× fewer bytes)", point.writes,
-                    point.layeredS, Double(point.layeredBytes) / 1e6, point.fullS, Double(point.fullBytes) / 1e6, point.fullS / point.layeredS,
-                    Double(point.fullBytes) / Double(point.layeredBytes)))
+        try withBenchmarkDirectory(dir, name: "checkpoint") { directory in
+            let vectors = try reportingErrors { try TexMexFile.readFloats(base, limit: nb) }
+            guard writes.reduce(0, +) < vectors.count else {
+                throw ValidationError("the writes (\(writes.reduce(0, +))) need more vectors than --base has (\(vectors.count))")
             }
-            if let layered = report.recall10Layered, let full = report.recall10Full {
-                print(String(
-                    format: "  after the last writes: recall@10 layered %.4f, full %.4f; p50 µs %.1f / %.1f; p99 µs %.1f / %.1f", layered, full,
-                    report.p50UsLayered ?? 0, report.p50UsFull ?? 0, report.p99UsLayered ?? 0, report.p99UsFull ?? 0))
+            let queries = try query.map { path in try reportingErrors { try TexMexFile.readFloats(path, limit: nq) } } ?? []
+            let benchmark = CheckpointBenchmark(
+                base: vectors, queries: queries, writes: writes, directory: directory, metric: Metric(name: metric)!)
+            let report = try reportingErrors { try benchmark.run(progress: { if !json { printNote($0) } }) }
+            if json {
+                try printJSON(report)
+            } else {
+                print("Aeon checkpoint benchmark — \(report.records) records of \(report.dimension) dims, SIMD \(report.simdLevel)")
+                for point in report.points {
+                    print(String(
+                        format: "  %6d writes: layered %.3f s, %.1f MB; full %.3f s, %.1f MB (%.1f× faster, %.1f× fewer bytes)", point.writes,
+                        point.layeredS, Double(point.layeredBytes) / 1e6, point.fullS, Double(point.fullBytes) / 1e6, point.fullS / point.layeredS,
+                        Double(point.fullBytes) / Double(point.layeredBytes)))
+                }
+                if let layered = report.recall10Layered, let full = report.recall10Full {
+                    print(String(
+                        format: "  after the last writes: recall@10 layered %.4f, full %.4f; p50 µs %.1f / %.1f; p99 µs %.1f / %.1f", layered, full,
+                        report.p50UsLayered ?? 0, report.p50UsFull ?? 0, report.p99UsLayered ?? 0, report.p99UsFull ?? 0))
+                }
             }
         }
     }

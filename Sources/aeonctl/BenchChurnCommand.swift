@@ -50,27 +50,25 @@ struct BenchChurnCommand: ParsableCommand {
     }
 
     func run() throws {
-        let directory = dir ?? NSTemporaryDirectory() + "aeon-bench-churn-\(getpid())"
-        if FileManager.default.fileExists(atPath: directory) { try FileManager.default.removeItem(atPath: directory) }
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        defer { if dir == nil { try? FileManager.default.removeItem(atPath: directory) } }
-        let vectors = try reportingErrors { try TexMexFile.readFloats(base, limit: nb) }
-        let queries = try reportingErrors { try TexMexFile.readFloats(query, limit: nq) }
-        let benchmark = ChurnBenchmark(base: vectors, queries: queries, directory: directory, metric: Metric(name: metric)!)
-        let report = try reportingErrors { try benchmark.run(progress: { if !json { printNote($0) } }) }
-        if json {
-            try printJSON(report)
-        } else {
-            print("Aeon churn benchmark — \(report.records) records after churn, \(report.queries) queries, SIMD \(report.simdLevel)")
-            print(String(format: "  recall@10: fresh %.4f, churned %.4f (Δ %+.4f), after checkpoint %.4f", report.recall10Fresh,
-                report.recall10Churned, report.recall10Churned - report.recall10Fresh, report.recall10Checkpointed))
-            print(String(format: "  p99 µs:    fresh %.1f, churned %.1f (×%.2f), after checkpoint %.1f", report.p99UsFresh,
-                report.p99UsChurned, report.p99UsChurned / report.p99UsFresh, report.p99UsCheckpointed))
-            print(String(format: "  p50 µs:    fresh %.1f, churned %.1f, after checkpoint %.1f", report.p50UsFresh, report.p50UsChurned,
-                report.p50UsCheckpointed))
-            print("  postings: fresh \(report.postingsFresh), churned \(report.postingsChurned) (\(report.splits) splits, \(report.merges) merges)")
-            print(String(format: "  online: %.0f inserts/s, %.0f deletes/s; checkpoint %.2f s; fresh build %.2f s", report.insertsPerS,
-                report.deletesPerS, report.checkpointS, report.buildFreshS))
+        try withBenchmarkDirectory(dir, name: "churn") { directory in
+            let vectors = try reportingErrors { try TexMexFile.readFloats(base, limit: nb) }
+            let queries = try reportingErrors { try TexMexFile.readFloats(query, limit: nq) }
+            let benchmark = ChurnBenchmark(base: vectors, queries: queries, directory: directory, metric: Metric(name: metric)!)
+            let report = try reportingErrors { try benchmark.run(progress: { if !json { printNote($0) } }) }
+            if json {
+                try printJSON(report)
+            } else {
+                print("Aeon churn benchmark — \(report.records) records after churn, \(report.queries) queries, SIMD \(report.simdLevel)")
+                print(String(format: "  recall@10: fresh %.4f, churned %.4f (Δ %+.4f), after checkpoint %.4f", report.recall10Fresh,
+                    report.recall10Churned, report.recall10Churned - report.recall10Fresh, report.recall10Checkpointed))
+                print(String(format: "  p99 µs:    fresh %.1f, churned %.1f (×%.2f), after checkpoint %.1f", report.p99UsFresh,
+                    report.p99UsChurned, report.p99UsChurned / report.p99UsFresh, report.p99UsCheckpointed))
+                print(String(format: "  p50 µs:    fresh %.1f, churned %.1f, after checkpoint %.1f", report.p50UsFresh, report.p50UsChurned,
+                    report.p50UsCheckpointed))
+                print("  postings: fresh \(report.postingsFresh), churned \(report.postingsChurned) (\(report.splits) splits, \(report.merges) merges)")
+                print(String(format: "  online: %.0f inserts/s, %.0f deletes/s; checkpoint %.2f s; fresh build %.2f s", report.insertsPerS,
+                    report.deletesPerS, report.checkpointS, report.buildFreshS))
+            }
         }
     }
 }

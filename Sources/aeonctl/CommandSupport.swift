@@ -15,6 +15,16 @@ func payloadText(_ payload: [UInt8]?, limit: Int = 100) -> String {
     return text.count > limit ? String(text.prefix(limit - 1)) + "…" : text
 }
 
+/// Runs `body` with a benchmark's working directory: `given` (replaced by an empty one) if set,
+/// else a new one under the temporary directory, removed afterwards.
+func withBenchmarkDirectory<R>(_ given: String?, name: String, _ body: (String) throws -> R) throws -> R {
+    let directory = given ?? NSTemporaryDirectory() + "aeon-bench-\(name)-\(getpid())"
+    if FileManager.default.fileExists(atPath: directory) { try FileManager.default.removeItem(atPath: directory) }
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    defer { if given == nil { try? FileManager.default.removeItem(atPath: directory) } }
+    return try body(directory)
+}
+
 /// Prints a benchmark report as one JSON object with sorted keys.
 func printJSON(_ value: some Encodable) throws {
     let encoder = JSONEncoder()
