@@ -76,6 +76,28 @@ struct AeonCtlStoreTests {
         #expect(mismatch.status == 2)
         #expect(mismatch.stderr.contains("dimension"))
     }
+
+    @Test("bench checkpoint --json writes layers smaller than full checkpoints, at the same recall")
+    func checkpointJSON() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try writeFvecs(dir + "/base.fvecs", count: 3000, dimension: 32)
+        try writeFvecs(dir + "/query.fvecs", count: 20, dimension: 32, seed: 9)
+        let outcome = try cli.run([
+            "bench", "checkpoint", "--base", dir + "/base.fvecs", "--query", dir + "/query.fvecs", "--writes", "20", "40",
+            "--metric", "l2", "--json",
+        ])
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(outcome.stdout.utf8)) as? [String: Any])
+        let points = try #require(object["points"] as? [[String: Any]])
+        #expect(points.count == 2)
+        for point in points {
+            let layered = try #require(point["layered_bytes"] as? Int), full = try #require(point["full_bytes"] as? Int)
+            #expect(layered > 0 && layered < full, "layer \(layered) B, full \(full) B")
+        }
+        let layeredRecall = try #require(object["recall10_layered"] as? Double), fullRecall = try #require(object["recall10_full"] as? Double)
+        #expect(abs(layeredRecall - fullRecall) < 0.02 && fullRecall > 0.5)
+    }
 }
 
 /// The README's main job.
@@ -127,6 +149,7 @@ struct AeonCtlWritePathTests {
         #expect(Set(commits.keys) == ["aeon_1", "aeon_8", "sqlite_1", "sqlite_8"])
         #expect(commits.values.allSatisfy { $0 > 0 })
     }
+
 }
 
 /// import → info → search → get → delete → checkpoint → verify, as separate processes.
