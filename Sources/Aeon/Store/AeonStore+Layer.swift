@@ -26,8 +26,8 @@ extension AeonStore {
 
     /// Writes the next generation as a layer over `atlas`: the rows appended since it (their
     /// pending payloads appended to the blob arena and synced first), the deletion bitmap, the
-    /// postings that changed (others keep their pages in the layers below), all centroids and
-    /// the directory; then switches the manifest. Returns the new manifest and the payloads
+    /// postings that changed (new tails, or whole; others keep their pages in the layers
+    /// below), the directory, and the centroids unless none moved; then switches the manifest. Returns the new manifest and the payloads
     /// of the generation's rows deleted since (now dead bytes in the arena).
     func writeLayer(
         _ frozen: FrozenIndex, over atlas: Atlas, delta: Delta, previous: Manifest, checkpointLSN: UInt64
