@@ -116,6 +116,13 @@ final class LiveIndex: @unchecked Sendable {
     private(set) var cleanups = 0
     /// Routing groups split.
     private(set) var groupSplits = 0
+    /// Whether a posting past the split limit is queued for a split planned off the writer's
+    /// lock (``takeSplitRequests()``, ``LiveView/planSplit``, ``applySplit(_:)``) instead of
+    /// split at once: it grows meanwhile, up to twice the limit (then it is split at once).
+    /// Takes the split's cost off the commit that crosses the limit.
+    var deferSplits = false
+    private var splitRequests: [(slot: Int, centroid: [Float])] = []
+    private var requestedSlots = Set<Int>()
 
     /// Routing groups an insert's routing scans: 8 gave the same recall after churn as 16 and
     /// 21 % more inserts per second (docs/BENCHMARKS.md).
@@ -344,6 +351,11 @@ final class LiveIndex: @unchecked Sendable {
                 // Room grows by doubling, a page at least: most postings never reach the limit.
                 let room = min(splitLimit - posting.baseCount, max(2 * posting.capacity, entriesPerPage))
                 replace(slot, with: try copy(posting, capacity: room))
+            } else if deferSplits && posting.totalCount < 2 * splitLimit {
+                if requestedSlots.insert(slot).inserted {
+                    splitRequests.append((slot, Array(UnsafeBufferPointer(start: centroid(Int32(slot)), count: dimension))))
+                }
+                replace(slot, with: try copy(posting, capacity: posting.capacity + max(entriesPerPage, splitLimit / 4)))
             } else if let other = try split(slot) {
                 let here = kernels.squaredL2(vector, centroid(Int32(slot)), dimension: dimension)
                 let there = kernels.squaredL2(vector, centroid(Int32(other)), dimension: dimension)
@@ -389,6 +401,76 @@ final class LiveIndex: @unchecked Sendable {
     }
 
     // MARK: split and merge
+
+    /// Whether splits have been asked for since ``takeSplitRequests()``.
+    var hasSplitRequests: Bool { !splitRequests.isEmpty }
+
+    /// The splits asked for since the last call (slot, and its centroid then), oldest first.
+    func takeSplitRequests() -> [(slot: Int, centroid: [Float])] {
+        defer {
+            splitRequests.removeAll()
+            requestedSlots.removeAll()
+        }
+        return splitRequests
+    }
+
+    /// Applies a split planned off the lock, if slot `plan.slot` still holds the posting
+    /// planned: entries appended since go to the nearer half, rows deleted since are dropped,
+    /// moves to postings gone since stay in their half. Returns whether it applied.
+    func applySplit(_ plan: SplitPlan) throws(AeonError) -> Bool {
+        defer { publishIfChanged() }
+        guard plan.slot < postings.count, let current = postings[plan.slot], current === plan.posting else { return false }
+        var entries = plan.entries, assignment = plan.assignment, stays = plan.stays
+        var seen = Set(entries.rows)
+        for i in plan.planned..<current.count where seen.insert(current.rows[i]).inserted {
+            entries.add(row: current.rows[i], scale: current.scales[i], norm: current.squaredNorms[i], code: current.codes + i * codeStride, stride: codeStride)
+            var half: Int32 = 0
+            if !plan.means.isEmpty {
+                let x = try view.vector(row: Int(current.rows[i]))
+                half = plan.means.withUnsafeBufferPointer {
+                    kernels.squaredL2(x, $0.baseAddress!, dimension: dimension) <= kernels.squaredL2(x, $0.baseAddress! + dimension, dimension: dimension) ? 0 : 1
+                }
+            }
+            assignment.append(half)
+            stays.append(true)
+        }
+        let rows = self.rows
+        let live = { (i: Int) in !rows.isDeleted(Int(entries.rows[i])) }
+        guard !plan.means.isEmpty else {
+            replace(plan.slot, with: fresh(entries) { live($0) })
+            cleanups += 1
+            return true
+        }
+        var moves: [(entry: Int, to: Int)] = []
+        for move in plan.moves {
+            if postings[move.to] != nil { moves.append(move) } else { stays[move.entry] = true }
+        }
+        let keeps = { (i: Int, half: Int32) in stays[i] && assignment[i] == half && live(i) }
+        // Deletes since the plan may have emptied a half: then it is not worth it.
+        guard entries.rows.indices.contains(where: { keeps($0, 0) }), entries.rows.indices.contains(where: { keeps($0, 1) }) else { return false }
+        let first = fresh(entries) { keeps($0, 0) }
+        let second = fresh(entries) { keeps($0, 1) }
+        let group = Int(slotGroup[plan.slot])
+        replace(plan.slot, with: first)
+        let other = plan.means.withUnsafeBufferPointer { m in
+            setCentroid(plan.slot, m.baseAddress!)
+            return newSlot(centroid: m.baseAddress! + dimension, group: group)
+        }
+        replace(other, with: second)
+        splits += 1
+        for (i, half) in plan.gainHalves.enumerated() {
+            let target = half == 0 ? plan.slot : other
+            let row = plan.gains.rows[i]
+            guard !rows.isDeleted(Int(row)), let posting = postings[target], !posting.isFull, try !contains(target, row: row) else { continue }
+            try append(plan.gains, at: i, to: target, vector: try view.vector(row: Int(row)))
+        }
+        for move in moves where postings[move.to] != nil && live(move.entry) {
+            let row = entries.rows[move.entry]
+            guard try !contains(move.to, row: row) else { continue }
+            try append(entries, at: move.entry, to: move.to, vector: try view.vector(row: Int(row)))
+        }
+        return true
+    }
 
     /// Splits slot `slot` by 2-means into itself and a new slot (returned); or, when deleted
     /// entries make up half of it, only drops them (returns nil).
@@ -713,8 +795,8 @@ extension LiveIndex {
     }
 }
 
-/// A centroid's int8 form, for screening many entries against it by their codes.
-private struct QuantizedCentroid {
+/// A centroid's int8 form, for screening many entries against it by their codes (splits).
+struct QuantizedCentroid {
     let codes: [Int8]
     let scale: Float
     let squaredNorm: Float

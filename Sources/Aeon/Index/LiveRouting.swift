@@ -104,6 +104,15 @@ extension LiveRouting {
     func nearestSlots(
         _ vector: UnsafePointer<Float>, count: Int, groupProbes: Int, router: CentroidRouter, codes: ScratchBuffer<Int8>, kernels: Kernels
     ) -> [(posting: Int32, distance: Float)] {
+        nearestItems(vector, count: count, groupProbes: groupProbes, router: router, codes: codes, kernels: kernels)
+            .map { (slot($0.item), $0.distance) }
+    }
+
+    /// As ``nearestSlots(_:count:groupProbes:router:codes:kernels:)``, as router items (which
+    /// name the centroids too).
+    func nearestItems(
+        _ vector: UnsafePointer<Float>, count: Int, groupProbes: Int, router: CentroidRouter, codes: ScratchBuffer<Int8>, kernels: Kernels
+    ) -> [(item: UInt32, distance: Float)] {
         guard count > 0 else { return [] }
         let dimension = self.dimension
         let scratch = codes.reserve(PagedFileLayout.align(dimension, codeAlignment))
@@ -113,6 +122,6 @@ extension LiveRouting {
             in: self, codes: scratch, scale: scale, count: count, groupProbes: groupProbes,
             groupDistance: { kernels.squaredL2(vector, $0, dimension: dimension) },
             exact: { kernels.squaredL2(vector, centroid($0), dimension: dimension) }
-        ).map { (slot($0.item), $0.distance) }
+        )
     }
 }

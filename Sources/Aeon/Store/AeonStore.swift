@@ -50,6 +50,9 @@ public final class AeonStore: Sendable {
     let maintenance = Mutex(())
     /// Writers pass it shared; a checkpoint holds it exclusively while it snapshots or swaps.
     private let gate = WriteGate()
+    /// Where postings past their limit are split, off the writers' path (one at a time).
+    private let splitter = DispatchQueue(label: "aeon.splits")
+    private let splitsScheduled = Atomic<Bool>(false)
     /// Search buffers not in use, so a query does not allocate its scratch space.
     private let contexts = Mutex<[SearchContext]>([])
 
@@ -337,28 +340,26 @@ public final class AeonStore: Sendable {
             let view = snap.live
             let lsns: ClosedRange<UInt64>
             let plans: [InsertPlan?]
-            if let wal, durability == .synchronous || records.count >= Self.overlapBatch {
-                // Route the vectors on another thread while this one writes (and for a
-                // synchronous write, syncs) the log; the index is touched only once the records
-                // are logged.
-                let planning = Handoff { self.planInserts(records, on: view) }
-                planning.start()
+            // Route the vectors on another thread while this one writes (and for a synchronous
+            // write, syncs) the log: the index is touched only once the records are logged. The
+            // same for large batches without a log, so the two differ by the log alone.
+            let planning = durability == .synchronous || records.count >= Self.overlapBatch
+                ? Handoff { self.planInserts(records, on: view) } : nil
+            planning?.start()
+            if let wal {
                 lsns = try wal.append(batch: records.map { $0.encoded() }, durability: durability)
-                plans = planning.take()
-            } else if let wal {
-                lsns = try wal.append(batch: records.map { $0.encoded() }, durability: durability)
-                plans = planInserts(records, on: view)
             } else {
                 lsns = unloggedLSN!.withLock { last in
                     defer { last += UInt64(records.count) }
                     return (last + 1)...(last + UInt64(records.count))
                 }
-                plans = planInserts(records, on: view)
             }
+            plans = planning?.take() ?? planInserts(records, on: view)
             let atlas = snap.atlas
             var inBase: [Bool] = []
             for record in records { inBase.append(try atlas?.row(id: record.id) != nil) }
-            pending = try index.withLock { (live) throws(AeonError) -> Int in
+            let splitsWanted: Bool
+            (pending, splitsWanted) = try index.withLock { (live) throws(AeonError) -> (Int, Bool) in
                 // One writer at a time from here: the index applies each id's writes in LSN
                 // order, skipping any a later write has superseded in the delta already.
                 // Writes since the checkpoint, superseded ones included: each holds memory (a row
@@ -373,6 +374,7 @@ public final class AeonStore: Sendable {
                     if live == nil {
                         live = try LiveIndex(atlas: atlas, dimension: dimension, metric: metric, kernels: kernels, parameters: buildParameters)
                     }
+                    live!.deferSplits = true
                     for (i, record) in records.enumerated() where accepted[i] { try live!.apply(record, plan: plans[i]) }
                 } catch {
                     // The records are logged and in the delta; an index that failed halfway (a
@@ -388,13 +390,53 @@ public final class AeonStore: Sendable {
                 state.withLock { $0.live = view }
                 // Only now that the view holding their replacements is published.
                 live!.retireReplacedRows()
-                return count
+                return (count, live!.hasSplitRequests)
             }
+            if splitsWanted { scheduleSplits() }
         }
         // The write is durable and applied whatever happens next: an automatic checkpoint that
         // fails (the disk full, say) must not report it as failed. The next write retries; an
         // explicit checkpoint() surfaces the error.
         if checkpointThreshold > 0 && pending >= checkpointThreshold { try? checkpoint() }
+    }
+
+    /// Runs the splits writers asked for on the splitting queue, unless a run is already due.
+    private func scheduleSplits() {
+        guard !splitsScheduled.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        splitter.async { [weak self] in self?.runSplits() }
+    }
+
+    /// Plans each requested split on the published view without the index lock (2-means, the
+    /// neighbours' screening: the costly part), then takes the lock only to apply it. A split
+    /// whose posting changed meanwhile is dropped; the next write to it asks again.
+    private func runSplits() {
+        splitsScheduled.store(false, ordering: .releasing)
+        let (index, requests) = self.index.withLock { live in (live, live?.takeSplitRequests() ?? []) }
+        guard let index else { return }
+        let context = borrowContext()
+        defer { returnContext(context) }
+        for request in requests {
+            guard let view = self.index.withLock({ $0 === index ? index.view : nil }) else { return }
+            let seed = buildParameters.seed &+ view.version &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(request.slot)
+            guard
+                let plan = try? view.planSplit(
+                    slot: request.slot, centroid: request.centroid, splitLimit: index.splitLimit, iterations: buildParameters.iterations,
+                    seed: seed, kernels: kernels, router: context.insertRouter(kernels: kernels), codes: context.queryCodes)
+            else { continue }
+            self.index.withLock { live in
+                guard live === index else { return }
+                do throws(AeonError) {
+                    _ = try index.applySplit(plan)
+                } catch {
+                    // As a failed write: an index that failed halfway is rebuilt from the delta.
+                    let delta = state.withLock { $0.delta }
+                    live = try? LiveIndex.replaying(
+                        delta, over: index.atlas, dimension: dimension, metric: metric, kernels: kernels, parameters: buildParameters)
+                }
+                let view = live?.view
+                state.withLock { $0.live = view }
+            }
+        }
     }
 
     /// Batches at least this large are logged while another thread routes them, whatever the

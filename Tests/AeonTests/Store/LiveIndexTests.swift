@@ -81,6 +81,54 @@ struct LiveIndexTests {
         #expect(Set(all.map(\.id)) == Set(live.keys))
     }
 
+    @Test("splits planned off the lock apply over entries appended and rows deleted meanwhile, and lose no row")
+    func deferredSplits() throws {
+        let kernels = try Kernels.fromEnvironment()
+        let index = try LiveIndex(atlas: nil, dimension: 16, metric: .l2, kernels: kernels, parameters: BuildParameters(postingSizeLimit: 8))
+        index.deferSplits = true
+        let router = CentroidRouter(kernels: kernels, geometry: .l2)
+        let codes = ScratchBuffer<Int8>()
+        var live = Set<UInt64>()
+        var applied = 0, dropped = 0
+        let records = Self.data.records.prefix(1500)
+        for (n, record) in records.enumerated() {
+            try record.vector.withUnsafeBufferPointer { (v) throws(AeonError) in try index.upsert(id: record.id, vector: v.baseAddress!) }
+            index.retireReplacedRows()
+            live.insert(record.id)
+            guard n % 5 == 4 else { continue }
+            // Plan on the view as it is now, then write more before applying: appends to the
+            // posting being split, deletes of rows it holds, and other splits' requests.
+            let plans = try index.takeSplitRequests().compactMap { request in
+                try index.view.planSplit(
+                    slot: request.slot, centroid: request.centroid, splitLimit: index.splitLimit, iterations: 8, seed: UInt64(n),
+                    kernels: kernels, router: router, codes: codes)
+            }
+            for extra in Self.data.records[(1500 + 3 * n / 5)..<(1503 + 3 * n / 5)] {
+                try extra.vector.withUnsafeBufferPointer { (v) throws(AeonError) in try index.upsert(id: extra.id, vector: v.baseAddress!) }
+                index.retireReplacedRows()
+                live.insert(extra.id)
+            }
+            for victim in records.prefix(n).shuffled().prefix(3) where live.contains(victim.id) {
+                try index.delete(id: victim.id)
+                live.remove(victim.id)
+            }
+            for plan in plans {
+                if try index.applySplit(plan) { applied += 1 } else { dropped += 1 }
+            }
+            // A plan whose posting has been replaced since (here: by its own split) is refused.
+            if let first = plans.first { #expect(try !index.applySplit(first)) }
+            // Every live row is in some posting; no posting grows past twice the limit and a bit.
+            let view = index.view
+            var reached = Set<UInt64>()
+            for posting in view.postings.compactMap({ $0 }) {
+                #expect(posting.totalCount <= 2 * index.splitLimit + index.splitLimit / 2 + 64)
+                for i in 0..<posting.count where !view.rows.isDeleted(Int(posting.rows[i])) { reached.insert(try view.id(row: Int(posting.rows[i]))) }
+            }
+            #expect(reached == live, "after \(n + 1) inserts: \(live.subtracting(reached).count) rows in no posting")
+        }
+        #expect(applied > 10 && index.splits >= applied, "applied \(applied), dropped \(dropped), splits \(index.splits)")
+    }
+
     @Test("a checkpoint writes the online index out, and it reopens the same")
     func checkpointKeepsEverything() throws {
         let dir = TemporaryDirectory()
