@@ -17,11 +17,16 @@ public final class WriteAheadLog: @unchecked Sendable {
         public var segmentBytes: Int
         /// How damage is treated on open.
         public var recovery: WALRecoveryMode
+        /// The longest a write waits for a window's sync in progress so that it can carry the
+        /// after-sync flag: writes go on beside such a sync while a flagged write is more
+        /// recent than this (docs/FORMAT.md, "After-sync flag").
+        public var afterSyncFlagInterval: Duration
 
         /// Options.
-        public init(segmentBytes: Int = 64 << 20, recovery: WALRecoveryMode = .strict) {
+        public init(segmentBytes: Int = 64 << 20, recovery: WALRecoveryMode = .strict, afterSyncFlagInterval: Duration = .milliseconds(100)) {
             self.segmentBytes = segmentBytes
             self.recovery = recovery
+            self.afterSyncFlagInterval = afterSyncFlagInterval
         }
     }
 
@@ -53,6 +58,8 @@ public final class WriteAheadLog: @unchecked Sendable {
     /// meanwhile write theirs instead of waiting for the `fdatasync`; while it runs, the file
     /// is neither switched nor closed.
     private var backgroundSyncing = false
+    /// When a write last carried the after-sync flag (see ``writeRound()``).
+    private var lastAfterSyncFlag = ContinuousClock.now
 
     /// What recovery found when the log was opened.
     public let recovery: WALRecoveryReport
@@ -232,11 +239,29 @@ public final class WriteAheadLog: @unchecked Sendable {
     /// Runs without the lock; reads and updates shared state only in short locked sections.
     private func writeRound() throws(AeonError) {
         lock.lock()
+        // A write made while a window's sync runs cannot carry the after-sync flag, which lets
+        // recovery tell damaged durable records from a torn tail. So that writes that never
+        // pause still carry it now and then: once the last flag is older than the interval the
+        // options give, a round waits for that sync, syncs what was written since, and flags
+        // its write.
+        var overdue = false
+        if backgroundSyncing && ContinuousClock.now - lastAfterSyncFlag > options.afterSyncFlagInterval {
+            while backgroundSyncing { lock.wait() }
+            overdue = true
+        }
         let batch = pending
         pending.removeAll(keepingCapacity: true)
-        let allDurable = writtenLSN == durableLSN
+        var allDurable = writtenLSN == durableLSN
         let syncing = syncWantedLSN > durableLSN
+        let written = writtenLSN
         lock.unlock()
+
+        if overdue, !allDurable, !batch.isEmpty, let file {
+            // As the leader nothing else writes meanwhile: everything before this round is durable.
+            try file.sync()
+            lock.withLock { durableLSN = max(durableLSN, written) }
+            allDurable = true
+        }
 
         if let first = batch.first {
             if file == nil || fileOffset >= options.segmentBytes {
@@ -248,6 +273,7 @@ public final class WriteAheadLog: @unchecked Sendable {
             for (i, record) in batch.enumerated() {
                 let before = buffer.count
                 let flags = i == 0 && (allDurable || offset == WALFormat.segmentHeaderSize) ? WALFormat.afterSyncFlag : 0
+                if flags != 0 { lock.withLock { lastAfterSyncFlag = ContinuousClock.now } }
                 record.payload.withUnsafeBytes { WALFormat.encode($0, lsn: record.lsn, flags: flags, at: offset, into: &buffer) }
                 offset += buffer.count - before
             }

@@ -121,7 +121,8 @@ struct WriteAheadLogTests {
     func batchedDoesNotWaitForTheSync() throws {
         let dir = TemporaryDirectory()
         let io = FaultyFileIO()
-        let (log, _) = try Self.reopen(dir.path, io: io)
+        // Flags never overdue here: the next test covers the wait for one.
+        let log = try WriteAheadLog(io: io, directory: dir.path, options: .init(segmentBytes: 256 << 10, afterSyncFlagInterval: .seconds(3600)))
         try log.append(Self.payload(1), durability: .synchronous)
         io.holdSyncs()
         try log.append(Self.payload(2), durability: .batched(milliseconds: 0))
@@ -149,6 +150,44 @@ struct WriteAheadLogTests {
         while log.lastDurableLSN < 10 && ContinuousClock.now < deadline + .seconds(5) { usleep(1000) }
         #expect(log.lastDurableLSN == 10, "synced within the window once the file layer lets it")
         try log.close()
+    }
+
+    @Test("once the last after-sync flag is old, a write waits for the window's sync in progress, syncs, and carries the flag", .timeLimit(.minutes(1)))
+    func afterSyncFlagOverdue() throws {
+        let dir = TemporaryDirectory()
+        let io = FaultyFileIO()
+        let log = try WriteAheadLog(io: io, directory: dir.path, options: .init(segmentBytes: 256 << 10, afterSyncFlagInterval: .milliseconds(5)))
+        try log.append(Self.payload(1), durability: .synchronous)
+        io.holdSyncs()
+        try log.append(Self.payload(2), durability: .batched(milliseconds: 0))
+        let deadline = ContinuousClock.now + .seconds(5)
+        while io.syncsWaiting == 0 && ContinuousClock.now < deadline { usleep(1000) }
+        #expect(io.syncsWaiting == 1)
+        usleep(20_000)  // the flag on record 2 is now older than the interval
+        let appended = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async {
+            _ = try? log.append(Self.payload(3), durability: .batched(milliseconds: 1000))
+            appended.signal()
+        }
+        #expect(appended.wait(timeout: .now() + 0.3) == .timedOut, "the overdue write waits for the sync in progress")
+        io.releaseSyncs()
+        appended.wait()
+        #expect(log.lastDurableLSN >= 2)
+        try log.close()
+        // Record 3's fragment carries the flag: everything before it was durable when it was written.
+        let name = try #require(try SystemFileIO().list(dir.path).filter { $0.hasPrefix("wal-") }.sorted().first)
+        let bytes = FileBytes.read(dir.child(name))
+        var offset = WALFormat.segmentHeaderSize
+        var flags: [UInt64: UInt8] = [:]
+        while offset + WALFormat.fragmentHeaderSize <= bytes.count {
+            let length = Int(bytes[offset + 4]) | Int(bytes[offset + 5]) << 8
+            if length == 0 && bytes[offset + 6] == 0 { break }
+            var lsn: UInt64 = 0
+            for b in 0..<8 { lsn |= UInt64(bytes[offset + 8 + b]) << (8 * UInt64(b)) }
+            flags[lsn] = bytes[offset + 7]
+            offset += WALFormat.fragmentHeaderSize + length
+        }
+        #expect(flags.count == 3 && flags[3] == WALFormat.afterSyncFlag, "flags by LSN: \(flags)")
     }
 
     @Test("a log cut at every byte of its last records recovers a clean prefix, and appends continue")
