@@ -355,7 +355,9 @@ final class LiveIndex: @unchecked Sendable {
                 if requestedSlots.insert(slot).inserted {
                     splitRequests.append((slot, Array(UnsafeBufferPointer(start: centroid(Int32(slot)), count: dimension))))
                 }
-                replace(slot, with: try copy(posting, capacity: posting.capacity + max(entriesPerPage, splitLimit / 4)))
+                // Room up to twice the limit, a page at least (so a few rows past it with wide rows).
+                let room = max(entriesPerPage, min(splitLimit / 4, 2 * splitLimit - posting.totalCount))
+                replace(slot, with: try copy(posting, capacity: posting.capacity + room))
             } else if let other = try split(slot) {
                 let here = kernels.squaredL2(vector, centroid(Int32(slot)), dimension: dimension)
                 let there = kernels.squaredL2(vector, centroid(Int32(other)), dimension: dimension)
@@ -441,9 +443,19 @@ final class LiveIndex: @unchecked Sendable {
             cleanups += 1
             return true
         }
+        // A move's target may have been merged away since, and its slot even reused: the row
+        // moves only if it is still nearer the target's centroid than either half's.
         var moves: [(entry: Int, to: Int)] = []
         for move in plan.moves {
-            if postings[move.to] != nil { moves.append(move) } else { stays[move.entry] = true }
+            var nearer = false
+            if postings[move.to] != nil {
+                let x = try view.vector(row: Int(entries.rows[move.entry]))
+                let there = kernels.squaredL2(x, centroid(Int32(move.to)), dimension: dimension)
+                nearer = plan.means.withUnsafeBufferPointer {
+                    there < min(kernels.squaredL2(x, $0.baseAddress!, dimension: dimension), kernels.squaredL2(x, $0.baseAddress! + dimension, dimension: dimension))
+                }
+            }
+            if nearer { moves.append(move) } else { stays[move.entry] = true }
         }
         let keeps = { (i: Int, half: Int32) in stays[i] && assignment[i] == half && live(i) }
         // Deletes since the plan may have emptied a half: then it is not worth it.

@@ -254,6 +254,9 @@ public final class AeonStore: Sendable {
     /// Syncs the log, releases the writer lock and the index; later calls throw. Closing twice
     /// is harmless.
     public func close() throws(AeonError) {
+        // No split applies to the index after this (one may be running: let it finish).
+        index.withLock { $0 = nil }
+        splitter.sync {}
         let lock = state.withLock { state -> StoreLock? in
             state.closed = true
             state.atlas = nil
@@ -434,9 +437,11 @@ public final class AeonStore: Sendable {
                         delta, over: index.atlas, dimension: dimension, metric: metric, kernels: kernels, parameters: buildParameters)
                 }
                 let view = live?.view
-                state.withLock { $0.live = view }
+                state.withLock { state in if !state.closed { state.live = view } }
             }
         }
+        // Splits that applying these asked for (a moved entry filling a posting).
+        if self.index.withLock({ $0 === index && index.hasSplitRequests }) { scheduleSplits() }
     }
 
     /// Batches at least this large are logged while another thread routes them, whatever the
