@@ -181,7 +181,7 @@ extension Atlas {
 
     /// Starts loading row `row`'s vector into the cache (it is checksummed when read).
     func prefetchVector(row: Int) {
-        let layer = layers[0].recordsHeader.totalRows > row ? layers[0] : layers.last { $0.recordsHeader.firstRow <= row }!
+        let layer = layer(ofRow: row)
         let h = layer.recordsHeader
         let offset = h.vectorsFirstPage * pageSize + (row - h.firstRow) * h.vectorStride
         aeon_prefetch(layer.records.region.base + offset, dimension * 4)

@@ -157,7 +157,7 @@ final class Atlas: @unchecked Sendable {
 
     /// The layer holding row `row` (checked by the caller to be below ``rowCount``).
     @inline(__always)
-    private func layer(ofRow row: Int) -> Layer {
+    func layer(ofRow row: Int) -> Layer {
         // Most rows are the bottom layer's.
         for layer in layers where row < layer.recordsHeader.totalRows { return layer }
         preconditionFailure("Atlas: row \(row) of \(rowCount)")

@@ -296,24 +296,6 @@ final class LiveIndex: @unchecked Sendable {
         }
     }
 
-    /// Calls `body` with each contiguous part of slot `slot`'s entries (the generation's head
-    /// and tail, then those appended), deleted rows' included.
-    private func forEachPart(_ slot: Int, _ body: (Atlas.PostingView) throws(AeonError) -> Void) throws(AeonError) {
-        let posting = postings[slot]!
-        try view.forEachBasePart(of: posting, body)
-        try body(Atlas.PostingView(
-            count: posting.count, rows: posting.rows, scales: posting.scales, squaredNorms: posting.squaredNorms,
-            codes: posting.codes))
-    }
-
-    /// Scratch distances for a split's screening (three buffers, reused).
-    private let screening = (ScratchBuffer<Int32>(), ScratchBuffer<Int32>(), ScratchBuffer<Int32>())
-
-    private func scratchScores(_ i: Int, _ count: Int) -> (UnsafeMutablePointer<Int32>, Int) {
-        let buffer = i == 0 ? screening.0 : i == 1 ? screening.1 : screening.2
-        return (buffer.reserve(max(1, count)), count)
-    }
-
     /// How many of slot `slot`'s rows are not deleted (counted in place, nothing copied).
     private func liveCount(_ slot: Int) throws(AeonError) -> Int {
         var count = 0
@@ -420,8 +402,21 @@ final class LiveIndex: @unchecked Sendable {
     /// planned: entries appended since go to the nearer half, rows deleted since are dropped,
     /// moves to postings gone since stay in their half. Returns whether it applied.
     func applySplit(_ plan: SplitPlan) throws(AeonError) -> Bool {
+        if case .refused = try apply(plan) { return false }
+        return true
+    }
+
+    /// What applying a split plan did.
+    enum SplitOutcome {
+        case refused
+        case cleaned
+        /// Split into the plan's slot and this new one.
+        case split(other: Int)
+    }
+
+    private func apply(_ plan: SplitPlan) throws(AeonError) -> SplitOutcome {
         defer { publishIfChanged() }
-        guard plan.slot < postings.count, let current = postings[plan.slot], current === plan.posting else { return false }
+        guard plan.slot < postings.count, let current = postings[plan.slot], current === plan.posting else { return .refused }
         var entries = plan.entries, assignment = plan.assignment, stays = plan.stays
         var seen = Set(entries.rows)
         for i in plan.planned..<current.count where seen.insert(current.rows[i]).inserted {
@@ -441,7 +436,7 @@ final class LiveIndex: @unchecked Sendable {
         guard !plan.means.isEmpty else {
             replace(plan.slot, with: fresh(entries) { live($0) })
             cleanups += 1
-            return true
+            return .cleaned
         }
         // A move's target may have been merged away since, and its slot even reused: the row
         // moves only if it is still nearer the target's centroid than either half's.
@@ -459,7 +454,7 @@ final class LiveIndex: @unchecked Sendable {
         }
         let keeps = { (i: Int, half: Int32) in stays[i] && assignment[i] == half && live(i) }
         // Deletes since the plan may have emptied a half: then it is not worth it.
-        guard entries.rows.indices.contains(where: { keeps($0, 0) }), entries.rows.indices.contains(where: { keeps($0, 1) }) else { return false }
+        guard entries.rows.indices.contains(where: { keeps($0, 0) }), entries.rows.indices.contains(where: { keeps($0, 1) }) else { return .refused }
         let first = fresh(entries) { keeps($0, 0) }
         let second = fresh(entries) { keeps($0, 1) }
         let group = Int(slotGroup[plan.slot])
@@ -481,106 +476,22 @@ final class LiveIndex: @unchecked Sendable {
             guard try !contains(move.to, row: row) else { continue }
             try append(entries, at: move.entry, to: move.to, vector: try view.vector(row: Int(row)))
         }
-        return true
+        return .split(other: other)
     }
 
     /// Splits slot `slot` by 2-means into itself and a new slot (returned); or, when deleted
-    /// entries make up half of it, only drops them (returns nil).
+    /// entries make up half of it, only drops them (returns nil). The same plan as a split off
+    /// the commit path, made and applied at once on the index as it stands.
     private func split(_ slot: Int) throws(AeonError) -> Int? {
-        let entries = try liveEntries(slot)
-        let n = entries.rows.count
-        if n <= splitLimit / 2 {
-            replace(slot, with: fresh(entries))
-            return nil
-        }
-        let data = UnsafeMutablePointer<Float>.allocate(capacity: n * dimension)
-        defer { data.deallocate() }
-        for i in 0..<n { (data + i * dimension).update(from: try view.vector(row: Int(entries.rows[i])), count: dimension) }
-        let kmeans = KMeans(data: data, dimension: dimension, kernels: kernels, threads: 1)
-        var (means, assignment) = kmeans.cluster(rows: (0..<Int32(n)).map { $0 }, k: 2, iterations: parameters.iterations, random: &random)
-        if means.count < 2 * dimension || !assignment.contains(0) || !assignment.contains(1) {
-            // Identical vectors: halve.
-            assignment = (0..<n).map { Int32($0 < n / 2 ? 0 : 1) }
-            means = Array(UnsafeBufferPointer(start: data, count: dimension)) + Array(UnsafeBufferPointer(start: data + (n - 1) * dimension, count: dimension))
-        }
+        publishIfChanged()
         let old = Array(UnsafeBufferPointer(start: centroid(Int32(slot)), count: dimension))
-        let neighbours = nearestSlots(old, count: min(liveSlots, Self.neighbours + 1)).map { Int($0.posting) }.filter { $0 != slot }
-
-        // Vectors of the split posting now nearer a neighbour than either half move there.
-        var moves: [(entry: Int, to: Int)] = []
-        var stays = [Bool](repeating: true, count: n)
-        means.withUnsafeBufferPointer { m in
-            for i in 0..<n {
-                let x = data + i * dimension
-                var best = min(
-                    kernels.squaredL2(x, m.baseAddress!, dimension: dimension),
-                    kernels.squaredL2(x, m.baseAddress! + dimension, dimension: dimension))
-                var target: Int? = nil
-                for other in neighbours {
-                    let d = kernels.squaredL2(x, centroid(Int32(other)), dimension: dimension)
-                    if d < best { (best, target) = (d, other) }
-                }
-                if let target {
-                    moves.append((i, target))
-                    stays[i] = false
-                }
-            }
-        }
-        if !stays.enumerated().contains(where: { $0.element && assignment[$0.offset] == 0 })
-            || !stays.enumerated().contains(where: { $0.element && assignment[$0.offset] == 1 })
-        {
-            // Moving would empty a half: keep everything in the halves.
-            moves.removeAll()
-            stays = [Bool](repeating: true, count: n)
-        }
-        let first = fresh(entries) { stays[$0] && assignment[$0] == 0 }
-        let second = fresh(entries) { stays[$0] && assignment[$0] == 1 }
-        let group = Int(slotGroup[slot])
-        replace(slot, with: first)
-        let other = means.withUnsafeBufferPointer { m in
-            setCentroid(slot, m.baseAddress!)
-            return newSlot(centroid: m.baseAddress! + dimension, group: group)
-        }
-        replace(other, with: second)
-        splits += 1
-
-        // Vectors of the neighbours now nearer a new centroid than their own gain a replica.
-        // (Chosen first, appended after: appending must not change a posting being walked.)
-        // The int8 codes screen them first (exact fp32 distances for the few that pass with a
-        // margin): reading every neighbour's fp32 rows made this most of a split's cost.
-        var gains = Entries()
-        var gainTargets: [Int] = []
-        let firstHalf = QuantizedCentroid(centroid(Int32(slot)), dimension: dimension, kernels: kernels)
-        let secondHalf = QuantizedCentroid(centroid(Int32(other)), dimension: dimension, kernels: kernels)
-        let stride = codeStride
-        for neighbour in neighbours where postings[neighbour] != nil {
-            let own = QuantizedCentroid(centroid(Int32(neighbour)), dimension: dimension, kernels: kernels)
-            // Each part's code rows are contiguous: three batched int8 scans, then the screen.
-            try forEachPart(neighbour) { (part) throws(AeonError) in
-                let a = firstHalf.distances(to: part, stride: stride, kernels: kernels, scratch: scratchScores(0, part.count))
-                let b = secondHalf.distances(to: part, stride: stride, kernels: kernels, scratch: scratchScores(1, part.count))
-                let c = own.distances(to: part, stride: stride, kernels: kernels, scratch: scratchScores(2, part.count))
-                for i in 0..<part.count where min(a[i], b[i]) < 1.1 * c[i] && !rows.isDeleted(Int(part.rows[i])) {
-                    let row = part.rows[i]
-                    let x = try view.vector(row: Int(row))
-                    let ownDistance = kernels.squaredL2(x, centroid(Int32(neighbour)), dimension: dimension)
-                    let toFirst = kernels.squaredL2(x, centroid(Int32(slot)), dimension: dimension)
-                    let toSecond = kernels.squaredL2(x, centroid(Int32(other)), dimension: dimension)
-                    guard min(toFirst, toSecond) < ownDistance else { continue }
-                    gains.add(row: row, scale: part.scales[i], norm: part.squaredNorms[i], code: part.codes + i * stride, stride: stride)
-                    gainTargets.append(toFirst <= toSecond ? slot : other)
-                }
-            }
-        }
-        for (i, target) in gainTargets.enumerated() {
-            guard let posting = postings[target], !posting.isFull, try !contains(target, row: gains.rows[i]) else { continue }
-            try append(gains, at: i, to: target, vector: try view.vector(row: Int(gains.rows[i])))
-        }
-        for move in moves where postings[move.to] != nil {
-            guard try !contains(move.to, row: entries.rows[move.entry]) else { continue }
-            try append(entries, at: move.entry, to: move.to, vector: data + move.entry * dimension)
-        }
-        return other
+        guard
+            let plan = try view.planSplit(
+                slot: slot, centroid: old, splitLimit: splitLimit, iterations: parameters.iterations, seed: random.next(), kernels: kernels,
+                router: router, codes: code)
+        else { return nil }
+        if case .split(let other) = try apply(plan) { return other }
+        return nil
     }
 
     /// Removes slot `slot`, re-inserting its live entries into their nearest other postings.
@@ -822,10 +733,9 @@ struct QuantizedCentroid {
 
     /// The squared L2 distances to a posting part's entries, from int8 dot products
     /// (‖x‖² − 2x·c + ‖c‖²) by the batched scan kernel, into `scratch`.
-    func distances(
-        to part: Atlas.PostingView, stride: Int, kernels: Kernels, scratch: (UnsafeMutablePointer<Int32>, Int)
-    ) -> [Float] {
-        let (dots, count) = scratch
+    func distances(to part: Atlas.PostingView, stride: Int, kernels: Kernels, scratch: ScratchBuffer<Int32>) -> [Float] {
+        let count = part.count
+        let dots = scratch.reserve(max(1, count))
         codes.withUnsafeBufferPointer {
             kernels.scan(query: $0.baseAddress!, codes: part.codes, dimension: $0.count, stride: stride, count: count, scores: dots)
         }

@@ -1,4 +1,5 @@
-/// A posting split worked out on a published ``LiveView``, off the writer's lock: the 2-means
+/// A posting split worked out on a published ``LiveView`` (off the writer's lock, or at once
+/// by ``LiveIndex``'s own split when a posting reaches twice its limit): the 2-means
 /// halves of the posting's live entries, the entries that move to a neighbouring posting, and
 /// the neighbours' entries that gain a replica in a half (SPFresh's LIRE). The writer applies
 /// it (``LiveIndex/applySplit(_:)``) only if the slot still holds the posting planned; entries
@@ -105,14 +106,15 @@ extension LiveView {
             (QuantizedCentroid(m.baseAddress!, dimension: dimension, kernels: kernels),
              QuantizedCentroid(m.baseAddress! + dimension, dimension: dimension, kernels: kernels))
         }
-        let scores = (ScratchBuffer<Int32>(), ScratchBuffer<Int32>(), ScratchBuffer<Int32>())
+        // Each scan's dot products are turned into distances before the next reuses the buffer.
+        let scores = ScratchBuffer<Int32>()
         for neighbour in neighbours {
             guard let other = postings[neighbour.slot] else { continue }
             let own = QuantizedCentroid(neighbour.centroid, dimension: dimension, kernels: kernels)
             let screen = { (part: Atlas.PostingView) throws(AeonError) in
-                let a = halves.0.distances(to: part, stride: stride, kernels: kernels, scratch: (scores.0.reserve(max(1, part.count)), part.count))
-                let b = halves.1.distances(to: part, stride: stride, kernels: kernels, scratch: (scores.1.reserve(max(1, part.count)), part.count))
-                let c = own.distances(to: part, stride: stride, kernels: kernels, scratch: (scores.2.reserve(max(1, part.count)), part.count))
+                let a = halves.0.distances(to: part, stride: stride, kernels: kernels, scratch: scores)
+                let b = halves.1.distances(to: part, stride: stride, kernels: kernels, scratch: scores)
+                let c = own.distances(to: part, stride: stride, kernels: kernels, scratch: scores)
                 for i in 0..<part.count where min(a[i], b[i]) < 1.1 * c[i] && !self.rows.isDeleted(Int(part.rows[i])) {
                     let x = try self.vector(row: Int(part.rows[i]))
                     let ownDistance = kernels.squaredL2(x, neighbour.centroid, dimension: dimension)
