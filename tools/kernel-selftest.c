@@ -52,6 +52,20 @@ int main(void) {
         tested++;
         printf("level %-12s crc32c hw=%d\n", aeon_simd_level_name(k->level), aeon_crc32c_is_hardware(k->level));
         CHECK(k->crc32c(0, "123456789", 9) == 0xE3069283u, "crc check value at %d", lv);
+        // Long inputs take the hardware paths' three interleaved lanes (768-byte runs).
+        {
+            enum { LONG = 9000 };
+            uint8_t *big = malloc(LONG + OFF);
+            for (size_t i = 0; i < LONG + OFF; i++) big[i] = (uint8_t)next_u64();
+            static const size_t lengths[] = {767, 768, 769, 1557, 2304, 4095, 4096, 8192, LONG};
+            for (size_t i = 0; i < sizeof lengths / sizeof lengths[0]; i++) {
+                size_t off = (i * 13) % OFF, len = lengths[i];
+                CHECK(k->crc32c(0, big + off, len) == ref->crc32c(0, big + off, len), "crc level %d len %zu", lv, len);
+                CHECK(k->crc32c(0x12345678u, big + off, len) == ref->crc32c(0x12345678u, big + off, len),
+                      "crc continued level %d len %zu", lv, len);
+            }
+            free(big);
+        }
         for (size_t dim = 0; dim <= MAXD; dim++) {
             size_t off = dim % OFF;
             int8_t *a = a8 + off, *b = b8 + (off * 7) % OFF;
