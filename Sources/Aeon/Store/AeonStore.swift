@@ -350,7 +350,7 @@ public final class AeonStore: Sendable {
                 ? Handoff { self.planInserts(records, on: view) } : nil
             planning?.start()
             if let wal {
-                lsns = try wal.append(batch: records.map { $0.encoded() }, durability: durability)
+                lsns = try wal.append(records: records, durability: durability)
             } else {
                 lsns = unloggedLSN!.withLock { last in
                     defer { last += UInt64(records.count) }

@@ -11,23 +11,12 @@ enum LogRecord: Equatable {
         }
     }
 
+    /// The encoded record, as the log stores it.
     func encoded() -> [UInt8] {
-        var w = BinaryWriter()
-        switch self {
-        case .upsert(let id, let vector, let payload):
-            w = BinaryWriter(capacity: 18 + vector.count * 4 + (payload?.count ?? 0))
-            w.append(UInt8(1))
-            w.append(id)
-            w.append(UInt32(vector.count))
-            w.append(floats: vector)
-            w.append(UInt8(payload == nil ? 0 : 1))
-            w.append(UInt32(payload?.count ?? 0))
-            if let payload { w.append(payload) }
-        case .delete(let id):
-            w.append(UInt8(2))
-            w.append(id)
+        [UInt8](unsafeUninitializedCapacity: walByteCount) { buffer, initialized in
+            writeWALBody(to: UnsafeMutableRawBufferPointer(buffer))
+            initialized = buffer.count
         }
-        return w.bytes
     }
 
     /// Decodes a record of a store with `dimension`.
@@ -64,5 +53,38 @@ enum LogRecord: Equatable {
             }
         }
         return try result.get()
+    }
+}
+
+extension LogRecord: WALRecordBody {
+    var walByteCount: Int {
+        switch self {
+        case .upsert(_, let vector, let payload): 18 + vector.count * 4 + (payload?.count ?? 0)
+        case .delete: 9
+        }
+    }
+
+    func writeWALBody(to buffer: UnsafeMutableRawBufferPointer) {
+        precondition(buffer.count == walByteCount, "LogRecord: buffer of \(buffer.count) bytes for \(walByteCount)")
+        let out = buffer.baseAddress!
+        switch self {
+        case .upsert(let id, let vector, let payload):
+            out.storeBytes(of: 1, as: UInt8.self)
+            out.storeBytes(of: id.littleEndian, toByteOffset: 1, as: UInt64.self)
+            out.storeBytes(of: UInt32(vector.count).littleEndian, toByteOffset: 9, as: UInt32.self)
+            let floats = out + 13
+            #if _endian(little)
+            vector.withUnsafeBytes { if let base = $0.baseAddress { floats.copyMemory(from: base, byteCount: $0.count) } }
+            #else
+            for (i, x) in vector.enumerated() { floats.storeBytes(of: x.bitPattern.littleEndian, toByteOffset: 4 * i, as: UInt32.self) }
+            #endif
+            let tail = floats + 4 * vector.count
+            tail.storeBytes(of: payload == nil ? 0 : 1, as: UInt8.self)
+            tail.storeBytes(of: UInt32(payload?.count ?? 0).littleEndian, toByteOffset: 1, as: UInt32.self)
+            payload?.withUnsafeBytes { if let base = $0.baseAddress { (tail + 5).copyMemory(from: base, byteCount: $0.count) } }
+        case .delete(let id):
+            out.storeBytes(of: 2, as: UInt8.self)
+            out.storeBytes(of: id.littleEndian, toByteOffset: 1, as: UInt64.self)
+        }
     }
 }

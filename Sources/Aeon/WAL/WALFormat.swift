@@ -58,44 +58,6 @@ enum WALFormat {
         )
     }
 
-    /// Appends `record`'s fragments to `out`, which will be written at file offset `offset`.
-    static func encode(
-        _ record: UnsafeRawBufferPointer, lsn: UInt64, flags firstFlags: UInt8, at offset: Int, into out: inout [UInt8]
-    ) {
-        var position = offset
-        var remaining = record
-        var first = true
-        while true {
-            let room = blockSize - position % blockSize
-            if room < fragmentHeaderSize {
-                out.append(contentsOf: repeatElement(0, count: room))
-                position += room
-                continue
-            }
-            let length = min(remaining.count, room - fragmentHeaderSize)
-            let isLast = length == remaining.count
-            let type: FragmentType = first ? (isLast ? .full : .first) : (isLast ? .last : .middle)
-            var header = BinaryWriter(capacity: fragmentHeaderSize)
-            header.append(UInt32(0))
-            header.append(UInt16(length))
-            header.append(type.rawValue)
-            header.append(first ? firstFlags : 0)
-            header.append(lsn)
-            let body = UnsafeRawBufferPointer(rebasing: remaining[0..<length])
-            var crc = CRC32C()
-            crc.update(header.bytes[4..<16])
-            crc.update(body)
-            var bytes = header.bytes
-            withUnsafeBytes(of: crc.value.littleEndian) { bytes.replaceSubrange(0..<4, with: $0) }
-            out.append(contentsOf: bytes)
-            out.append(contentsOf: body)
-            position += fragmentHeaderSize + length
-            remaining = UnsafeRawBufferPointer(rebasing: remaining[length...])
-            first = false
-            if isLast { return }
-        }
-    }
-
     /// A fragment read back, when its header and checksum are valid.
     struct Fragment {
         var type: FragmentType

@@ -45,7 +45,13 @@ public final class WriteAheadLog: @unchecked Sendable {
     private var zeroedEnd = 0
     /// How far ahead of the write position the segment is zero-filled.
     static let zeroFillAhead = 1 << 20
-    private var pending: [(lsn: UInt64, payload: [UInt8])] = []
+    /// Appended batches not yet written, kept as their appenders handed them: the leader
+    /// frames them straight into `writeBuffer`.
+    private var pending: [(firstLSN: UInt64, records: any WALRecordBatch)] = []
+    /// The leader's: the bytes of the round it writes.
+    private let writeBuffer = WALWriteBuffer()
+    /// A round's buffer bigger than this is freed after its write.
+    static let retainedBufferBytes = 16 << 20
     private var nextLSN: UInt64
     private var writtenLSN: UInt64
     private var durableLSN: UInt64
@@ -124,15 +130,19 @@ public final class WriteAheadLog: @unchecked Sendable {
     /// Appends records with consecutive LSNs; returns them once they are as safe as asked.
     @discardableResult
     public func append(batch payloads: [[UInt8]], durability: Durability) throws(AeonError) -> ClosedRange<UInt64> {
-        precondition(!payloads.isEmpty, "WAL: empty batch")
+        try append(records: payloads, durability: durability)
+    }
+
+    /// Appends records with consecutive LSNs, encoded by the round's leader straight into its
+    /// write buffer; returns their LSNs once they are as safe as asked.
+    func append(records: some WALRecordBatch, durability: Durability) throws(AeonError) -> ClosedRange<UInt64> {
+        precondition(records.count > 0, "WAL: empty batch")
         lock.lock()
         defer { lock.unlock() }
         try usable()
         let first = nextLSN
-        for payload in payloads {
-            pending.append((nextLSN, payload))
-            nextLSN += 1
-        }
+        pending.append((first, records))
+        nextLSN += UInt64(records.count)
         let last = nextLSN - 1
         if durability == .synchronous { syncWantedLSN = max(syncWantedLSN, last) }
         try waitUntil { durability == .synchronous ? durableLSN >= last : writtenLSN >= last }
@@ -263,21 +273,18 @@ public final class WriteAheadLog: @unchecked Sendable {
             allDurable = true
         }
 
-        if let first = batch.first {
+        if let first = batch.first, let last = batch.last {
             if file == nil || fileOffset >= options.segmentBytes {
-                try startSegment(firstLSN: first.lsn)
+                try startSegment(firstLSN: first.firstLSN)
             }
-            var buffer: [UInt8] = []
-            buffer.reserveCapacity(batch.reduce(0) { $0 + $1.payload.count + WALFormat.fragmentHeaderSize } + 64)
-            var offset = fileOffset
-            for (i, record) in batch.enumerated() {
-                let before = buffer.count
-                let flags = i == 0 && (allDurable || offset == WALFormat.segmentHeaderSize) ? WALFormat.afterSyncFlag : 0
-                if flags != 0 { lock.withLock { lastAfterSyncFlag = ContinuousClock.now } }
-                record.payload.withUnsafeBytes { WALFormat.encode($0, lsn: record.lsn, flags: flags, at: offset, into: &buffer) }
-                offset += buffer.count - before
+            writeBuffer.reset(at: fileOffset)
+            let flags = allDurable || fileOffset == WALFormat.segmentHeaderSize ? WALFormat.afterSyncFlag : 0
+            if flags != 0 { lock.withLock { lastAfterSyncFlag = ContinuousClock.now } }
+            for (i, queued) in batch.enumerated() {
+                queued.records.frame(into: writeBuffer, firstLSN: queued.firstLSN, flags: i == 0 ? flags : 0)
             }
-            if syncing && offset > zeroedEnd && buffer.count < Self.zeroFillAhead / 8 {
+            let offset = writeBuffer.endOffset
+            if syncing && offset > zeroedEnd && writeBuffer.count < Self.zeroFillAhead / 8 {
                 // Small synchronous commits: extend the file with zeros well past this write,
                 // once per megabyte, so the syncs in between flush data only (recovery reads a
                 // zero tail as the end of the log). Large or unsynced writes gain nothing from it.
@@ -286,10 +293,11 @@ public final class WriteAheadLog: @unchecked Sendable {
                 try file!.write([UInt8](repeating: 0, count: target - start), at: UInt64(start))
                 zeroedEnd = target
             }
-            try file!.write(buffer, at: UInt64(fileOffset))
+            try file!.write(writeBuffer.bytes, at: UInt64(fileOffset))
+            writeBuffer.trim(toAtMost: Self.retainedBufferBytes)
             fileOffset = offset
             zeroedEnd = max(zeroedEnd, offset)
-            lock.withLock { writtenLSN = batch.last!.lsn }
+            lock.withLock { writtenLSN = last.firstLSN + UInt64(last.records.count) - 1 }
         }
         let (target, needed) = lock.withLock { (writtenLSN, syncWantedLSN > durableLSN) }
         if needed {
