@@ -12,7 +12,7 @@ struct CrashTestCommand: ParsableCommand {
             Each iteration starts this binary as a child that opens the store (synchronous \
             durability) and performs a seeded stream of upserts with payloads, deletes, \
             checkpoints, compactions and blob garbage collections (with online splits and merges), reporting each operation to the parent before it starts and once it is \
-            acknowledged. The parent kills it with SIGKILL after a random delay, reopens the store \
+            acknowledged; every other child writes its log around the page cache (direct I/O). The parent kills it with SIGKILL after a random delay, reopens the store \
             and checks: every acknowledged write present with its exact vector and payload, no \
             deleted id back, the operation in flight either applied or not, every index page's \
             checksum, and that searching for each record's vector finds it. The last line is
@@ -57,13 +57,12 @@ struct CrashTestCommand: ParsableCommand {
 
     private func runChild() throws {
         guard let dir else { throw ValidationError("--child needs --dir") }
-        let store = try reportingErrors {
-            try AeonStore.open(
-                at: dir,
-                options: StoreOptions(
-                    dimension: CrashOperation.dimension, metric: .l2, build: CrashOperation.build, durability: .synchronous,
-                    checkpointThreshold: 0))
-        }
+        var options = StoreOptions(
+            dimension: CrashOperation.dimension, metric: .l2, build: CrashOperation.build, durability: .synchronous, checkpointThreshold: 0)
+        // Every other child writes its log around the page cache (each commit a page-aligned
+        // direct write with padding), so the log's segments mix both kinds of write.
+        if (seed &+ UInt64(start)) % 2 == 1 { options.logDirectWriteBytes = 1 }
+        let store = try reportingErrors { try AeonStore.open(at: dir, options: options) }
         // Splits and merges so far (the store's counts restart at each checkpoint).
         var done = (splits: 0, merges: 0)
         for k in start..<(start + 1_000_000) {

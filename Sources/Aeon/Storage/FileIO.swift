@@ -10,6 +10,12 @@ public protocol FileIO: Sendable {
     /// The corresponding C function is `open(2)`.
     func open(_ path: String, access: FileAccess, create: Bool, exclusive: Bool, truncate: Bool) throws(AeonError) -> Int32
 
+    /// Opens an existing `path` for writes that bypass the page cache, or returns `nil` where
+    /// the system or the file system offers none. Writes through the descriptor must start at
+    /// an offset, cover a length and come from an address that are multiples of
+    /// ``directIOAlignment``. The corresponding C call is `open(2)` with `O_DIRECT` on Linux.
+    func openDirect(_ path: String) throws(AeonError) -> Int32?
+
     /// Closes a descriptor. The corresponding C function is `close(2)`.
     func close(_ fd: Int32, path: String) throws(AeonError)
 
@@ -59,6 +65,15 @@ public protocol FileIO: Sendable {
 
     /// The names in a directory, without "." and "..".
     func list(_ path: String) throws(AeonError) -> [String]
+}
+
+/// The alignment of offsets, lengths and buffers that writes through ``FileIO/openDirect(_:)``
+/// descriptors need: a page, a multiple of every device's logical block.
+public let directIOAlignment = 4096
+
+extension FileIO {
+    /// No direct writes: a layer that does not offer them writes through the page cache.
+    public func openDirect(_ path: String) throws(AeonError) -> Int32? { nil }
 }
 
 /// How a file is opened.

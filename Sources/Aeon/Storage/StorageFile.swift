@@ -14,6 +14,19 @@ final class StorageFile {
         self.fd = try io.open(path, access: access, create: create, exclusive: exclusive, truncate: truncate)
     }
 
+    private init(io: any FileIO, path: String, fd: Int32) {
+        self.io = io
+        self.path = path
+        self.fd = fd
+    }
+
+    /// `path` opened for writes that bypass the page cache (see ``FileIO/openDirect(_:)``), or
+    /// `nil` where there are none.
+    static func direct(io: any FileIO, path: String) throws(AeonError) -> StorageFile? {
+        guard let fd = try io.openDirect(path) else { return nil }
+        return StorageFile(io: io, path: path, fd: fd)
+    }
+
     deinit {
         if fd >= 0 { try? io.close(fd, path: path) }
     }

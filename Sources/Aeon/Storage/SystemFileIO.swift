@@ -34,6 +34,18 @@ public struct SystemFileIO: FileIO {
         }
     }
 
+    public func openDirect(_ path: String) throws(AeonError) -> Int32? {
+        guard let direct = openDirectFlag else { return nil }
+        while true {
+            let fd = Glibc_open(path, O_WRONLY | O_CLOEXEC | direct, 0)
+            if fd >= 0 { return fd }
+            if errno == EINTR { continue }
+            // The file system cannot bypass its cache (EINVAL): write through the cache.
+            if errno == EINVAL { return nil }
+            throw Self.failure("open (direct)", path: path, errno: errno)
+        }
+    }
+
     public func close(_ fd: Int32, path: String) throws(AeonError) {
         #if canImport(Glibc)
         let result = Glibc.close(fd)
@@ -160,6 +172,16 @@ public struct SystemFileIO: FileIO {
         return names
     }
 }
+
+// Glibc's module does not export O_DIRECT (it needs _GNU_SOURCE): its value per architecture,
+// from the kernel's headers. Apple systems have F_NOCACHE instead, not used here.
+#if os(Linux) && (arch(x86_64) || arch(i386))
+private let openDirectFlag: Int32? = 0o40000
+#elseif os(Linux) && (arch(arm64) || arch(arm))
+private let openDirectFlag: Int32? = 0o200000
+#else
+private let openDirectFlag: Int32? = nil
+#endif
 
 // `open` is variadic in C; this wrapper gives Swift one fixed signature on both platforms.
 @inline(__always)

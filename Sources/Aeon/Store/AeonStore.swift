@@ -181,7 +181,7 @@ public final class AeonStore: Sendable {
             report = try WriteAheadLog.replay(io: io, directory: walPath, checkpoint: manifest.checkpointLSN, mode: options.recovery, apply)
         } else {
             let log = try WriteAheadLog(
-                io: io, directory: walPath, options: WriteAheadLog.Options(recovery: options.recovery),
+                io: io, directory: walPath, options: WriteAheadLog.Options(recovery: options.recovery, directWriteBytes: options.logDirectWriteBytes),
                 checkpoint: manifest.checkpointLSN, replay: apply)
             wal = log
             report = log.recovery

@@ -32,6 +32,11 @@ public struct StoreOptions: Sendable {
     /// already durable); the next write tries again, and an explicit `checkpoint()` reports the
     /// error.
     public var checkpointThreshold: Int
+    /// Writes to the log of at least this many bytes at once (a batch of about 160 384-d
+    /// vectors by default) bypass the page cache where the file system allows it (`O_DIRECT`
+    /// on Linux): the log is read back only after a crash, so caching it costs a copy of every
+    /// byte and evicts what searches read. `nil`: every write goes through the page cache.
+    public var logDirectWriteBytes: Int? = 256 << 10
     /// Benchmarks only: apply writes without logging them (a crash loses everything since the
     /// last checkpoint). Measures what the log costs; never for data anyone wants back.
     @_spi(Benchmarks) public var writeAheadLogDisabled = false

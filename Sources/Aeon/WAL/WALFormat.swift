@@ -1,7 +1,10 @@
 /// The log's on-disk framing (docs/FORMAT.md, "Write-ahead log").
 enum WALFormat {
     static let magic = Array("AEONWAL1".utf8)
-    static let version: UInt32 = 1
+    /// The version segments are written with: 2 may hold padding fragments (direct writes).
+    static let version: UInt32 = 2
+    /// Versions read: 1 is 2 without padding fragments.
+    static let readableVersions: ClosedRange<UInt32> = 1...2
     /// Bytes of the segment header at the start of each segment file.
     static let segmentHeaderSize = 32
     /// Fragments never cross a block boundary; every block starts with a fragment header.
@@ -12,6 +15,9 @@ enum WALFormat {
     /// How a fragment relates to its record.
     enum FragmentType: UInt8 {
         case full = 1, first = 2, middle = 3, last = 4
+        /// Between records, no part of one: fills up to a page boundary so that a write that
+        /// bypasses the page cache starts or ends on one (version 2).
+        case padding = 5
     }
 
     /// Set on the first fragment of a write when everything before it in the log had been made
@@ -46,7 +52,7 @@ enum WALFormat {
     /// (sequence, first LSN) of a segment header, or `nil` when it is not a valid one.
     static func parseSegmentHeader(_ raw: UnsafeRawBufferPointer) -> (sequence: UInt64, firstLSN: UInt64)? {
         guard raw.count >= segmentHeaderSize, Array(raw[0..<8]) == magic,
-            UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 8, as: UInt32.self)) == version
+            readableVersions.contains(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 8, as: UInt32.self)))
         else { return nil }
         var crc = CRC32C()
         crc.update(UnsafeRawBufferPointer(rebasing: raw[0..<12]))

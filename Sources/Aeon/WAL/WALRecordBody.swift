@@ -20,16 +20,23 @@ extension Array: WALRecordBody where Element == UInt8 {
 protocol WALRecordBatch: Sendable {
     /// Records in the batch.
     var count: Int { get }
-    /// Frames every record, the first with `firstLSN`, into `buffer`; `flags` go on the first.
-    func frame(into buffer: WALWriteBuffer, firstLSN: UInt64, flags: UInt8)
+    /// Bytes of the records' bodies, all told.
+    var walByteCount: Int { get }
+    /// Frames records from index `start` on into `buffer` until it holds `limit` bytes or
+    /// the batch ends; returns the index of the first record not framed. The first record has
+    /// `firstLSN` and carries `flags`.
+    func frame(into buffer: WALWriteBuffer, firstLSN: UInt64, flags: UInt8, from start: Int, limit: Int) -> Int
 }
 
 extension Array: WALRecordBatch where Element: WALRecordBody {
-    func frame(into buffer: WALWriteBuffer, firstLSN: UInt64, flags: UInt8) {
-        var lsn = firstLSN
-        for record in self {
-            buffer.append(record, lsn: lsn, flags: lsn == firstLSN ? flags : 0)
-            lsn += 1
+    var walByteCount: Int { reduce(0) { $0 + $1.walByteCount } }
+
+    func frame(into buffer: WALWriteBuffer, firstLSN: UInt64, flags: UInt8, from start: Int, limit: Int) -> Int {
+        var i = start
+        while i < count && buffer.count < limit {
+            buffer.append(self[i], lsn: firstLSN + UInt64(i), flags: i == 0 ? flags : 0)
+            i += 1
         }
+        return i
     }
 }

@@ -4,8 +4,8 @@
 /// A record that fits in what is left of its block is encoded straight into place and
 /// checksummed there, so its bytes are written once before the `pwrite`; one that spans blocks
 /// is encoded into a scratch buffer first and copied out fragment by fragment. The memory is
-/// kept from round to round (a fresh megabyte-sized array per round costs a page fault per 4 KiB).
-/// Only the log's leader touches it.
+/// kept from round to round (a fresh megabyte-sized array per round costs a page fault per 4 KiB),
+/// aligned for writes that bypass the page cache. Only the log's leader touches it.
 final class WALWriteBuffer {
     private var storage = UnsafeMutableRawBufferPointer(start: nil, count: 0)
     private var scratch = UnsafeMutableRawBufferPointer(start: nil, count: 0)
@@ -43,6 +43,37 @@ final class WALWriteBuffer {
             scratch.deallocate()
             scratch = UnsafeMutableRawBufferPointer(start: nil, count: 0)
         }
+    }
+
+    /// Ends the buffer on a multiple of `alignment` (a divisor of the block size) with a padding
+    /// fragment: or, at a block's end too short for a fragment header, with the zeros the
+    /// format puts there. Where the gap is shorter than a header, the padding runs on to the
+    /// next boundary but one.
+    func pad(toMultipleOf alignment: Int) {
+        precondition(WALFormat.blockSize % alignment == 0, "WAL padding: \(alignment) does not divide the block size")
+        let header = WALFormat.fragmentHeaderSize
+        var gap = (alignment - endOffset % alignment) % alignment
+        guard gap > 0 else { return }
+        reserve(gap + alignment)
+        let room = WALFormat.blockSize - endOffset % WALFormat.blockSize
+        if gap == room && room < header {
+            (storage.baseAddress! + count).initializeMemory(as: UInt8.self, repeating: 0, count: room)
+            count += room
+            return
+        }
+        // The next boundary is not the block's end here (or a header fits), so the one after it
+        // is still inside the block.
+        if gap < header { gap += alignment }
+        (storage.baseAddress! + count + header).initializeMemory(as: UInt8.self, repeating: 0, count: gap - header)
+        closeFragment(type: .padding, flags: 0, lsn: 0, length: gap - header)
+    }
+
+    /// Drops the first `n` bytes (written), keeping the rest at the front.
+    func removeFirst(_ n: Int) {
+        precondition(n <= count, "WAL buffer: removing \(n) of \(count) bytes")
+        if n < count { (storage.baseAddress!).copyMemory(from: storage.baseAddress! + n, byteCount: count - n) }
+        count -= n
+        fileOffset += n
     }
 
     /// Frames one record with `lsn`; `flags` go on its first fragment.
@@ -110,7 +141,8 @@ final class WALWriteBuffer {
     /// Room for `extra` more bytes, keeping what is framed.
     private func reserve(_ extra: Int) {
         guard count + extra > storage.count else { return }
-        let grown = UnsafeMutableRawBufferPointer.allocate(byteCount: max(count + extra, 2 * storage.count, 64 << 10), alignment: 64)
+        let grown = UnsafeMutableRawBufferPointer.allocate(
+            byteCount: max(count + extra, 2 * storage.count, 64 << 10), alignment: directIOAlignment)
         if count > 0 { grown.copyMemory(from: bytes) }
         storage.deallocate()
         storage = grown

@@ -117,6 +117,8 @@ struct WALRecovery {
                         case .middle where assembling?.lsn == f.lsn:
                             assembling?.body.append(contentsOf: f.body)
                             bad = false
+                        case .padding where assembling == nil:
+                            bad = false
                         case .last where assembling?.lsn == f.lsn:
                             if var record = assembling {
                                 record.body.append(contentsOf: f.body)

@@ -38,8 +38,10 @@ final class FaultyFileIO: FileIO, @unchecked Sendable {
         case .writeError(let code):
             throw AeonError(code == ENOSPC ? .noSpace : .io, "injected write failure", path: path, offset: offset, errno: code)
         case .shortWrite:
-            // Half the bytes reach the file; the next call gets the disk full.
-            let half = max(1, buffer.count / 2)
+            // Half the bytes reach the file (whole pages through a direct descriptor, as the
+            // kernel would); the next call gets the disk full.
+            let direct = directFDs.withLock { $0.contains(fd) }
+            let half = direct ? max(directIOAlignment, buffer.count / 2 / directIOAlignment * directIOAlignment) : max(1, buffer.count / 2)
             _ = try real.write(fd, from: UnsafeRawBufferPointer(rebasing: buffer[0..<half]), at: offset, path: path)
             arm(.writeError(errno: ENOSPC), at: 1)
             return half
@@ -69,7 +71,21 @@ final class FaultyFileIO: FileIO, @unchecked Sendable {
     func open(_ path: String, access: FileAccess, create: Bool, exclusive: Bool, truncate: Bool) throws(AeonError) -> Int32 {
         try real.open(path, access: access, create: create, exclusive: exclusive, truncate: truncate)
     }
-    func close(_ fd: Int32, path: String) throws(AeonError) { try real.close(fd, path: path) }
+    /// Descriptors opened for direct writes, and how many were.
+    private let directFDs = Mutex<Set<Int32>>([])
+    private let directOpenCount = Atomic<Int>(0)
+    var directOpens: Int { directOpenCount.load(ordering: .relaxed) }
+
+    func openDirect(_ path: String) throws(AeonError) -> Int32? {
+        guard let fd = try real.openDirect(path) else { return nil }
+        directFDs.withLock { _ = $0.insert(fd) }
+        directOpenCount.add(1, ordering: .relaxed)
+        return fd
+    }
+    func close(_ fd: Int32, path: String) throws(AeonError) {
+        directFDs.withLock { _ = $0.remove(fd) }
+        try real.close(fd, path: path)
+    }
     func read(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer, at offset: UInt64, path: String) throws(AeonError) -> Int {
         try real.read(fd, into: buffer, at: offset, path: path)
     }

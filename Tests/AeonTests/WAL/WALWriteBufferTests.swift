@@ -21,6 +21,10 @@ struct WALWriteBufferTests {
                 }
                 guard let fragment = WALFormat.fragment(in: raw, at: position) else { return nil }
                 switch fragment.type {
+                case .padding:
+                    guard open == nil, fragment.body.allSatisfy({ $0 == 0 }) else { return nil }
+                    position += fragment.size
+                    continue
                 case .full, .first:
                     guard open == nil else { return nil }
                     open = (fragment.lsn, fragment.flags, Array(fragment.body))
@@ -70,16 +74,58 @@ struct WALWriteBufferTests {
         #expect(buffer.count == header + 3 && buffer.endOffset == 64 + header + 3)
     }
 
-    @Test("a batch frames its records with consecutive LSNs and the flags on the first only")
+    @Test("padding ends the buffer on a page boundary from any offset, and records read back across it")
+    func padding() throws {
+        let block = WALFormat.blockSize, header = WALFormat.fragmentHeaderSize, page = directIOAlignment
+        let buffer = WALWriteBuffer()
+        // Offsets just before page and block boundaries (gaps shorter than a header, exactly a
+        // header, a block's end too short for one), on a boundary, and in the middle.
+        let starts = [32, page - header, page - header + 1, page - 1, page, block - 5, block - header, block - page - 3, 3 * block + 777]
+        for start in starts {
+            buffer.reset(at: start)
+            buffer.append([1, 2, 3], lsn: 5, flags: WALFormat.afterSyncFlag)
+            buffer.pad(toMultipleOf: page)
+            #expect(buffer.endOffset % page == 0, "start \(start)")
+            #expect(buffer.endOffset - (start + header + 3) < page + header, "start \(start): padded at most a page and a header")
+            let boundary = buffer.endOffset
+            buffer.append(Array(repeating: 6, count: 5000), lsn: 6, flags: 0)
+            buffer.pad(toMultipleOf: page)
+            let records = try #require(Self.parse(buffer.bytes, at: start), "start \(start)")
+            #expect(records.map(\.0) == [5, 6] && records[1].2.count == 5000, "start \(start)")
+            // Padding an aligned buffer adds nothing.
+            let before = buffer.count
+            buffer.pad(toMultipleOf: page)
+            #expect(buffer.count == before && boundary % page == 0)
+        }
+        // Removing written pages keeps the rest at the front, at its file offset.
+        buffer.reset(at: 0)
+        buffer.append(Array(repeating: 9, count: 10_000), lsn: 1, flags: 0)
+        let tail = Array(buffer.bytes[page...])
+        buffer.removeFirst(page)
+        #expect(buffer.fileOffset == page && Array(buffer.bytes) == tail)
+    }
+
+    @Test("a batch frames its records with consecutive LSNs and the flags on the first only, a chunk at a time")
     func batch() throws {
         let buffer = WALWriteBuffer()
-        buffer.reset(at: WALFormat.segmentHeaderSize)
-        let records: [[UInt8]] = [[1], [], [2, 3], Array(repeating: 9, count: 40_000)]
-        records.frame(into: buffer, firstLSN: 7, flags: WALFormat.afterSyncFlag)
-        let parsed = try #require(Self.parse(buffer.bytes, at: WALFormat.segmentHeaderSize))
-        #expect(parsed.map(\.0) == [7, 8, 9, 10])
-        #expect(parsed.map(\.1) == [WALFormat.afterSyncFlag, 0, 0, 0])
-        #expect(parsed.map(\.2) == records)
+        let records: [[UInt8]] = [[1], [], [2, 3], Array(repeating: 9, count: 40_000), [4]]
+        // Whole, then in chunks of at least 2 bytes (resuming where the last one stopped).
+        for limit in [Int.max, 2] {
+            buffer.reset(at: WALFormat.segmentHeaderSize)
+            var file = [UInt8](repeating: 0, count: WALFormat.segmentHeaderSize)
+            var next = 0, chunks = 0
+            while next < records.count {
+                next = records.frame(into: buffer, firstLSN: 7, flags: WALFormat.afterSyncFlag, from: next, limit: limit)
+                file += Array(buffer.bytes)
+                buffer.reset(at: buffer.endOffset)
+                chunks += 1
+            }
+            #expect(chunks == (limit == .max ? 1 : records.count))
+            let parsed = try #require(file.withUnsafeBytes { Self.parse(UnsafeRawBufferPointer(rebasing: $0[WALFormat.segmentHeaderSize...]), at: WALFormat.segmentHeaderSize) })
+            #expect(parsed.map(\.0) == [7, 8, 9, 10, 11])
+            #expect(parsed.map(\.1) == [WALFormat.afterSyncFlag, 0, 0, 0, 0])
+            #expect(parsed.map(\.2) == records)
+        }
     }
 
     @Test("store log records encode to their documented layout and decode to themselves")

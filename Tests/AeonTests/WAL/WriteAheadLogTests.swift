@@ -16,18 +16,22 @@ struct WriteAheadLogTests {
     }
 
     /// Opens the log and collects what it replays.
+    /// `direct`: rounds of at least this many bytes bypass the page cache (nil: none do).
     static func reopen(
-        _ dir: String, io: any FileIO = SystemFileIO(), mode: WALRecoveryMode = .strict, checkpoint: UInt64 = 0
+        _ dir: String, io: any FileIO = SystemFileIO(), mode: WALRecoveryMode = .strict, checkpoint: UInt64 = 0, direct: Int? = nil
     ) throws(AeonError) -> (WriteAheadLog, [(UInt64, [UInt8])]) {
         var replayed: [(UInt64, [UInt8])] = []
-        let log = try WriteAheadLog(io: io, directory: dir, options: .init(segmentBytes: 256 << 10, recovery: mode), checkpoint: checkpoint) {
+        let options = WriteAheadLog.Options(segmentBytes: 256 << 10, recovery: mode, directWriteBytes: direct)
+        let log = try WriteAheadLog(io: io, directory: dir, options: options, checkpoint: checkpoint) {
             (lsn: UInt64, bytes: [UInt8]) throws(AeonError) in replayed.append((lsn, bytes))
         }
         return (log, replayed)
     }
 
-    static func write(_ dir: String, records: Int, batch: Int = 1, durability: Durability = .synchronous) throws {
-        let (log, _) = try reopen(dir)
+    static func write(
+        _ dir: String, records: Int, batch: Int = 1, durability: Durability = .synchronous, direct: Int? = nil, io: any FileIO = SystemFileIO()
+    ) throws {
+        let (log, _) = try reopen(dir, io: io, direct: direct)
         var lsn: UInt64 = 1
         while lsn <= UInt64(records) {
             let count = min(batch, records - Int(lsn) + 1)
@@ -48,10 +52,24 @@ struct WriteAheadLogTests {
         replayed.enumerated().allSatisfy { $0.element.0 == UInt64($0.offset + 1) && $0.element.1 == payload($0.element.0) }
     }
 
-    @Test("records of every size come back byte for byte, across blocks and segments")
-    func roundTrip() throws {
+    /// Direct-write thresholds the tests run with: none, every round, rounds over 3000 bytes.
+    static let directModes: [Int?] = [nil, 1, 3000]
+
+    @Test("records of every size come back byte for byte, across blocks and segments", arguments: directModes)
+    func roundTrip(direct: Int?) throws {
         let dir = TemporaryDirectory()
-        try Self.write(dir.path, records: 120, batch: 3)
+        let io = FaultyFileIO()
+        try Self.write(dir.path, records: 120, batch: 3, direct: direct, io: io)
+        // The rounds did bypass the page cache where they should (and the file system lets them:
+        // tmpfs before Linux 6.6 does not).
+        let probe = dir.child("probe")
+        FileBytes.write(probe, [])
+        if direct != nil, let fd = try SystemFileIO().openDirect(probe) {
+            try SystemFileIO().close(fd, path: probe)
+            #expect(io.directOpens > 0)
+        }
+        try SystemFileIO().remove(probe)
+        #expect(direct != nil || io.directOpens == 0)
         let segments = try SystemFileIO().list(dir.path).filter { $0.hasPrefix("wal-") }
         #expect(segments.count > 3, "small segments rotate")
         let (log, replayed) = try Self.reopen(dir.path)
@@ -190,17 +208,28 @@ struct WriteAheadLogTests {
         #expect(flags.count == 3 && flags[3] == WALFormat.afterSyncFlag, "flags by LSN: \(flags)")
     }
 
-    @Test("a log cut at every byte of its last records recovers a clean prefix, and appends continue")
-    func tornTailAtEveryOffset() throws {
+    @Test("a log cut at every byte of its last records recovers a clean prefix, and appends continue", arguments: [nil, 1])
+    func tornTailAtEveryOffset(direct: Int?) throws {
         let dir = TemporaryDirectory()
         // 17 records: the last four hold 0, 1, 17 and 200 bytes, after some that span blocks.
-        try Self.write(dir.path, records: 17)
+        try Self.write(dir.path, records: 17, direct: direct)
         let name = try #require(try SystemFileIO().list(dir.path).filter { $0.hasPrefix("wal-") }.sorted().last)
         let path = dir.child(name)
         let original = FileBytes.read(path)
-        let lastRecords = (14...17).reduce(0) { $0 + WALFormat.fragmentHeaderSize + Self.payload(UInt64($1)).count }
-        let everyByte = max(WALFormat.segmentHeaderSize, original.count - lastRecords - 64)
-        let cuts = Array(stride(from: WALFormat.segmentHeaderSize, to: everyByte, by: 977)) + Array(everyByte...original.count)
+        let cuts: [Int]
+        if direct == nil {
+            let lastRecords = (14...17).reduce(0) { $0 + WALFormat.fragmentHeaderSize + Self.payload(UInt64($1)).count }
+            let everyByte = max(WALFormat.segmentHeaderSize, original.count - lastRecords - 64)
+            cuts = Array(stride(from: WALFormat.segmentHeaderSize, to: everyByte, by: 977)) + Array(everyByte...original.count)
+        } else {
+            // Written directly, each record starts a page and padding fills the page out: every
+            // byte of the last record and of the padding fragment's header, then the padding's
+            // zeros at a stride.
+            let lastPage = original.count - directIOAlignment
+            let padding = lastPage + 2 * WALFormat.fragmentHeaderSize + Self.payload(17).count
+            cuts = Array(stride(from: WALFormat.segmentHeaderSize, to: lastPage, by: 977)) + Array(lastPage...padding)
+                + Array(stride(from: padding + 1, through: original.count, by: 97)) + [original.count]
+        }
         for cut in cuts {
             FileBytes.write(path, Array(original[0..<cut]))
             let (log, replayed) = try Self.reopen(dir.path)
@@ -226,10 +255,10 @@ struct WriteAheadLogTests {
         try cut.close()
     }
 
-    @Test("a flipped byte anywhere gives a clean prefix or a clear error, never wrong data")
-    func bitFlipsAnywhere() throws {
+    @Test("a flipped byte anywhere gives a clean prefix or a clear error, never wrong data", arguments: [nil, 1])
+    func bitFlipsAnywhere(direct: Int?) throws {
         let dir = TemporaryDirectory()
-        try Self.write(dir.path, records: 40)
+        try Self.write(dir.path, records: 40, direct: direct)
         let names = try SystemFileIO().list(dir.path).filter { $0.hasPrefix("wal-") }.sorted()
         let pristine = names.map { FileBytes.read(dir.child($0)) }
         var errors = 0, prefixes = 0
@@ -284,9 +313,13 @@ struct WriteAheadLogTests {
         FaultyFileIO.Fault.writeError(errno: EIO), .writeError(errno: ENOSPC), .shortWrite, .syncError,
     ])
     func injectedFaults(fault: FaultyFileIO.Fault) throws {
+        for direct in [nil, 1] { try injectedFault(fault, direct: direct) }
+    }
+
+    func injectedFault(_ fault: FaultyFileIO.Fault, direct: Int?) throws {
         let dir = TemporaryDirectory()
         let io = FaultyFileIO()
-        let (log, _) = try Self.reopen(dir.path, io: io)
+        let (log, _) = try Self.reopen(dir.path, io: io, direct: direct)
         var acknowledged: [UInt64] = []
         for lsn in 1...10 { acknowledged.append(try log.append(Self.payload(UInt64(lsn)), durability: .synchronous)) }
         io.arm(fault, at: 3)
