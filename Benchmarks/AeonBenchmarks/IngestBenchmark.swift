@@ -36,14 +36,20 @@ public struct IngestBenchmark: Sendable {
     }
 
     public struct Report: Sendable, Codable {
-        /// Vectors per second in batches of 1000, keyed `wal_off`, `none`, `batched`, `synchronous`.
+        /// Vectors per second in batches of 1000, keyed `wal_off`, `none`, `batched`, `synchronous`,
+        /// and `batched_cached` (`batched` with the log written through the page cache).
         public var vectorsPerS: [String: Double]
         /// Vectors per second in batches of 1, keyed the same way.
         public var vectorsPerSBatch1: [String: Double]
+        /// CPU time the process spent per vector in batches of 1000 (all threads: routing,
+        /// the log, background splits and syncs), in microseconds, keyed like `vectorsPerS`:
+        /// the log's cost without the scheduling noise of wall time on a shared machine.
+        public var cpuMicrosecondsPerVector: [String: Double]
         /// Synchronous single-row commits per second: `aeon_1`, `aeon_8`, `sqlite_1`, `sqlite_8`.
         public var commitsPerS: [String: Double]
-        /// Per round, side by side: Aeon's commits over SQLite's (`commits_1`, `commits_8`) and
-        /// `batched` vectors/s over `wal_off`'s (`batched_over_wal_off`).
+        /// Per round, side by side: Aeon's commits over SQLite's (`commits_1`, `commits_8`),
+        /// `batched` vectors/s over `wal_off`'s (`batched_over_wal_off`), and `batched` CPU time
+        /// per vector over `wal_off`'s (`batched_cpu_over_wal_off`).
         public var ratiosPerRound: [String: [Double]]
         /// Medians of those ratios.
         public var medianRatios: [String: Double]
@@ -54,13 +60,17 @@ public struct IngestBenchmark: Sendable {
 
         enum CodingKeys: String, CodingKey {
             case vectorsPerS = "vectors_per_s", vectorsPerSBatch1 = "vectors_per_s_batch1", commitsPerS = "commits_per_s"
+            case cpuMicrosecondsPerVector = "cpu_us_per_vector"
             case ratiosPerRound = "ratios_per_round", medianRatios = "median_ratios", rounds
             case dimension, payloadBytes = "payload_bytes", sqliteVersion = "sqlite_version"
         }
     }
 
+    /// `batched_cached`: `batched` with every log write through the page cache (no direct
+    /// writes), to show what bypassing it saves.
     private static let modes: [(String, Durability?)] = [
-        ("wal_off", nil), ("none", Durability.none), ("batched", .batched(milliseconds: 10)), ("synchronous", .synchronous),
+        ("wal_off", nil), ("none", Durability.none), ("batched", .batched(milliseconds: 10)), ("batched_cached", .batched(milliseconds: 10)),
+        ("synchronous", .synchronous),
     ]
 
     public func run(progress: (String) -> Void = { _ in }) throws(AeonError) -> Report {
@@ -71,17 +81,21 @@ public struct IngestBenchmark: Sendable {
                 payload: (0..<payloadBytes).map { _ in UInt8(truncatingIfNeeded: random.next()) })
         }
         var batched: [String: [Double]] = [:], single: [String: [Double]] = [:], commitsPerS: [String: [Double]] = [:]
+        var cpu: [String: [Double]] = [:]
         var ratios: [String: [Double]] = [:]
         for round in 0..<rounds {
             // Every other round runs the modes in reverse, so a drift favours none of them.
             for (name, durability) in round % 2 == 0 ? Self.modes : Self.modes.reversed() {
                 progress("round \(round + 1): ingest, \(name), batches of 1000")
-                batched[name, default: []].append(try ingest(records.prefix(vectors), batch: 1000, durability: durability, name: name))
+                let large = try ingest(records.prefix(vectors), batch: 1000, durability: durability, name: name)
+                batched[name, default: []].append(large.vectorsPerS)
+                cpu[name, default: []].append(large.cpuMicrosecondsPerVector)
                 progress("round \(round + 1): ingest, \(name), batches of 1")
                 let count = durability == .synchronous ? commits : min(vectors, commits * 4)
-                single[name, default: []].append(try ingest(records.prefix(count), batch: 1, durability: durability, name: name + "-1"))
+                single[name, default: []].append(try ingest(records.prefix(count), batch: 1, durability: durability, name: name + "-1").vectorsPerS)
             }
             ratios["batched_over_wal_off", default: []].append(batched["batched"]!.last! / batched["wal_off"]!.last!)
+            ratios["batched_cpu_over_wal_off", default: []].append(cpu["batched"]!.last! / cpu["wal_off"]!.last!)
             for writers in [1, 8] {
                 // Alternate who goes first, so a drift within the round favours neither.
                 let order = round % 2 == 0 ? ["aeon", "sqlite"] : ["sqlite", "aeon"]
@@ -97,7 +111,8 @@ public struct IngestBenchmark: Sendable {
         }
         let medians = { (runs: [String: [Double]]) in runs.mapValues { Timing.median($0) } }
         return Report(
-            vectorsPerS: medians(batched), vectorsPerSBatch1: medians(single), commitsPerS: medians(commitsPerS), ratiosPerRound: ratios,
+            vectorsPerS: medians(batched), vectorsPerSBatch1: medians(single), cpuMicrosecondsPerVector: medians(cpu),
+            commitsPerS: medians(commitsPerS), ratiosPerRound: ratios,
             medianRatios: medians(ratios), rounds: rounds, dimension: dimension, payloadBytes: payloadBytes,
             sqliteVersion: String(cString: sqlite3_libversion()))
     }
@@ -107,14 +122,19 @@ public struct IngestBenchmark: Sendable {
         try? FileManager.default.removeItem(atPath: path)
         var options = StoreOptions(dimension: dimension, metric: .l2, checkpointThreshold: 0)
         options.writeAheadLogDisabled = !logged
+        if name.hasPrefix("ingest-batched_cached") { options.logDirectWriteBytes = nil }
         return try AeonStore.open(at: path, options: options)
     }
 
-    private func ingest(_ records: ArraySlice<Record>, batch: Int, durability: Durability?, name: String) throws(AeonError) -> Double {
+    /// Upserts `records` into a fresh store: vectors per second, and CPU microseconds per vector.
+    private func ingest(
+        _ records: ArraySlice<Record>, batch: Int, durability: Durability?, name: String
+    ) throws(AeonError) -> (vectorsPerS: Double, cpuMicrosecondsPerVector: Double) {
         let store = try freshStore("ingest-\(name)", logged: durability != nil)
         defer { try? store.close() }
         let clock = ContinuousClock()
         let start = clock.now
+        let cpuStart = Timing.processCPUSeconds()
         var index = records.startIndex
         while index < records.endIndex {
             let end = min(index + batch, records.endIndex)
@@ -122,7 +142,8 @@ public struct IngestBenchmark: Sendable {
             index = end
         }
         if case .batched = durability { try store.close() }  // includes the trailing sync
-        return Double(records.count) / Timing.nanoseconds(clock.now - start) * 1e9
+        let cpuSeconds = Timing.processCPUSeconds() - cpuStart
+        return (Double(records.count) / Timing.nanoseconds(clock.now - start) * 1e9, cpuSeconds / Double(records.count) * 1e6)
     }
 
     private func aeonCommits(_ records: [Record], writers: Int) throws(AeonError) -> Double {

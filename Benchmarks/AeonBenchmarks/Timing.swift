@@ -1,9 +1,18 @@
+import Foundation
+
 /// Timing helpers shared by the benchmarks: repeated samples, medians, nanoseconds.
 public enum Timing {
     /// Nanoseconds in a `Duration`.
     public static func nanoseconds(_ duration: Duration) -> Double {
         let (seconds, attoseconds) = duration.components
         return Double(seconds) * 1e9 + Double(attoseconds) / 1e9
+    }
+
+    /// CPU time this process has used so far, in all its threads (user and system), in seconds.
+    public static func processCPUSeconds() -> Double {
+        var now = timespec()
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &now)
+        return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
     }
 
     /// The median of `values` (the mean of the middle two for an even count).
