@@ -343,13 +343,19 @@ public final class AeonStore: Sendable {
             let view = snap.live
             let lsns: ClosedRange<UInt64>
             let plans: [InsertPlan?]
-            // Route the vectors on another thread while this one writes (and for a synchronous
-            // write, syncs) the log: the index is touched only once the records are logged. The
-            // same for large batches without a log, so the two differ by the log alone.
-            let planning = durability == .synchronous || records.count >= Self.overlapBatch
-                ? Handoff { self.planInserts(records, on: view) } : nil
-            planning?.start()
-            if let wal {
+            // Write (and for a synchronous write, sync) the log on another thread while this one
+            // routes the vectors: the index is touched only once the records are logged. Routing
+            // stays here, where validating the vectors left them in the cache; the log's encoding
+            // reads them once, off the critical path, and its I/O waits there.
+            let logging = wal.flatMap { wal in
+                durability == .synchronous || records.count >= Self.overlapBatch
+                    ? Handoff { Result { () throws(AeonError) in try wal.append(records: records, durability: durability) } } : nil
+            }
+            logging?.start()
+            plans = planInserts(records, on: view)
+            if let logging {
+                lsns = try logging.take().get()
+            } else if let wal {
                 lsns = try wal.append(records: records, durability: durability)
             } else {
                 lsns = unloggedLSN!.withLock { last in
@@ -357,7 +363,6 @@ public final class AeonStore: Sendable {
                     return (last + 1)...(last + UInt64(records.count))
                 }
             }
-            plans = planning?.take() ?? planInserts(records, on: view)
             let atlas = snap.atlas
             var inBase: [Bool] = []
             for record in records { inBase.append(try atlas?.row(id: record.id) != nil) }
@@ -444,10 +449,10 @@ public final class AeonStore: Sendable {
         if self.index.withLock({ $0 === index && index.hasSplitRequests }) { scheduleSplits() }
     }
 
-    /// Batches at least this large are logged while another thread routes them, whatever the
-    /// durability: encoding, checksumming and writing a thousand 384-d records takes about a
-    /// millisecond, which otherwise adds to their routing. Smaller ones are not worth a hop
-    /// between threads unless they wait for a sync.
+    /// Batches at least this large are logged on another thread while this one routes them,
+    /// whatever the durability: encoding, checksumming and writing a thousand 384-d records takes
+    /// about a millisecond, which otherwise adds to their routing. Smaller ones are not worth a
+    /// hop between threads unless they wait for a sync.
     static let overlapBatch = 64
 
     /// The routes of the upserts among `records`, worked out on `view` outside the writer's
