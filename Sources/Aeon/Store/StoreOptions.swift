@@ -32,11 +32,13 @@ public struct StoreOptions: Sendable {
     /// already durable); the next write tries again, and an explicit `checkpoint()` reports the
     /// error.
     public var checkpointThreshold: Int
-    /// Writes to the log of at least this many bytes at once (a batch of about 160 384-d
-    /// vectors by default) bypass the page cache where the file system allows it (`O_DIRECT`
-    /// on Linux): the log is read back only after a crash, so caching it costs a copy of every
-    /// byte and evicts what searches read. `nil`: every write goes through the page cache.
-    public var logDirectWriteBytes: Int? = 256 << 10
+    /// Writes to the log of at least this many bytes at once bypass the page cache where the
+    /// file system allows it (`O_DIRECT` on Linux; 262,144 bytes is a batch of about 160 384-d
+    /// vectors). The log is read back only after a crash, so caching it spends memory a small
+    /// device may want for the index; but a direct write waits for the device, and on the
+    /// machine of docs/BENCHMARKS.md it was no faster. `nil` (the default): every write goes
+    /// through the page cache.
+    public var logDirectWriteBytes: Int? = nil
     /// Benchmarks only: apply writes without logging them (a crash loses everything since the
     /// last checkpoint). Measures what the log costs; never for data anyone wants back.
     @_spi(Benchmarks) public var writeAheadLogDisabled = false

@@ -22,15 +22,15 @@ public final class WriteAheadLog: @unchecked Sendable {
         /// recent than this (docs/FORMAT.md, "After-sync flag").
         public var afterSyncFlagInterval: Duration
         /// A write round at least this large bypasses the page cache (`O_DIRECT`, where the
-        /// file system offers it), page-aligned with padding fragments; `nil`: never. The log is
-        /// read back only after a crash: caching it costs a copy per byte and evicts what
-        /// searches read, and its writeback later competes with them for the processor.
+        /// file system offers it), page-aligned with padding fragments; `nil` (the default):
+        /// never. The log is read back only after a crash, so caching it spends memory; a
+        /// direct write, though, waits for the device.
         public var directWriteBytes: Int?
 
         /// Options.
         public init(
             segmentBytes: Int = 64 << 20, recovery: WALRecoveryMode = .strict, afterSyncFlagInterval: Duration = .milliseconds(100),
-            directWriteBytes: Int? = 256 << 10
+            directWriteBytes: Int? = nil
         ) {
             self.segmentBytes = segmentBytes
             self.recovery = recovery
