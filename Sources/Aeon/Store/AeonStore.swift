@@ -343,25 +343,31 @@ public final class AeonStore: Sendable {
             let view = snap.live
             let lsns: ClosedRange<UInt64>
             let plans: [InsertPlan?]
-            // Write (and for a synchronous write, sync) the log on another thread while this one
-            // routes the vectors: the index is touched only once the records are logged. Routing
-            // stays here, where validating the vectors left them in the cache; the log's encoding
-            // reads them once, off the critical path, and its I/O waits there.
+            // The log is written (and synced, if asked) while the vectors are routed: the index
+            // is touched only once the records are logged. A large batch is logged on another
+            // thread and routed here, where validating the vectors left them in the cache, so
+            // the log's encoding and I/O leave the critical path. A small synchronous write is
+            // logged here at once, its sync the critical path, and routed on another thread.
+            let large = records.count >= Self.overlapBatch
             let logging = wal.flatMap { wal in
-                durability == .synchronous || records.count >= Self.overlapBatch
-                    ? Handoff { Result { () throws(AeonError) in try wal.append(records: records, durability: durability) } } : nil
+                large ? Handoff { Result { () throws(AeonError) in try wal.append(records: records, durability: durability) } } : nil
             }
+            let planning = !large && wal != nil && durability == .synchronous ? Handoff { self.planInserts(records, on: view) } : nil
             logging?.start()
-            plans = planInserts(records, on: view)
+            planning?.start()
             if let logging {
+                plans = planInserts(records, on: view)
                 lsns = try logging.take().get()
-            } else if let wal {
-                lsns = try wal.append(records: records, durability: durability)
             } else {
-                lsns = unloggedLSN!.withLock { last in
-                    defer { last += UInt64(records.count) }
-                    return (last + 1)...(last + UInt64(records.count))
+                if let wal {
+                    lsns = try wal.append(records: records, durability: durability)
+                } else {
+                    lsns = unloggedLSN!.withLock { last in
+                        defer { last += UInt64(records.count) }
+                        return (last + 1)...(last + UInt64(records.count))
+                    }
                 }
+                plans = planning?.take() ?? planInserts(records, on: view)
             }
             let atlas = snap.atlas
             var inBase: [Bool] = []
@@ -452,7 +458,7 @@ public final class AeonStore: Sendable {
     /// Batches at least this large are logged on another thread while this one routes them,
     /// whatever the durability: encoding, checksumming and writing a thousand 384-d records takes
     /// about a millisecond, which otherwise adds to their routing. Smaller ones are not worth a
-    /// hop between threads unless they wait for a sync.
+    /// hop between threads unless they wait for a sync (then routed on the other thread).
     static let overlapBatch = 64
 
     /// The routes of the upserts among `records`, worked out on `view` outside the writer's
