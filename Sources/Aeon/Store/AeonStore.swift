@@ -112,6 +112,9 @@ public final class AeonStore: Sendable {
     public static func open(at path: String, options: StoreOptions = StoreOptions()) throws(AeonError) -> AeonStore {
         let io = options.io
         let buildParameters = try options.build.validated()
+        if let bytes = options.logDirectWriteBytes, bytes < 1 {
+            throw AeonError(.invalidArgument, "logDirectWriteBytes is \(bytes); it must be at least 1 (or nil)", path: path)
+        }
         let kernels: Kernels
         if let level = options.simdLevel {
             kernels = try Kernels(level: level)

@@ -1,10 +1,10 @@
 /// The log's on-disk framing (docs/FORMAT.md, "Write-ahead log").
 enum WALFormat {
     static let magic = Array("AEONWAL1".utf8)
-    /// The version segments are written with: 2 may hold padding fragments (direct writes).
-    static let version: UInt32 = 2
-    /// Versions read: 1 is 2 without padding fragments.
-    static let readableVersions: ClosedRange<UInt32> = 1...2
+    /// The version of segments written without direct writes, which older readers read too.
+    static let version: UInt32 = 1
+    /// The version of segments written with direct writes on: they may hold padding fragments.
+    static let paddedVersion: UInt32 = 2
     /// Bytes of the segment header at the start of each segment file.
     static let segmentHeaderSize = 32
     /// Fragments never cross a block boundary; every block starts with a fragment header.
@@ -16,7 +16,7 @@ enum WALFormat {
     enum FragmentType: UInt8 {
         case full = 1, first = 2, middle = 3, last = 4
         /// Between records, no part of one: fills up to a page boundary so that a write that
-        /// bypasses the page cache starts or ends on one (version 2).
+        /// bypasses the page cache starts or ends on one (segments of version 2 only).
         case padding = 5
     }
 
@@ -36,7 +36,7 @@ enum WALFormat {
         return UInt64(name.dropFirst(4).dropLast(4), radix: 16)
     }
 
-    static func segmentHeader(sequence: UInt64, firstLSN: UInt64) -> [UInt8] {
+    static func segmentHeader(sequence: UInt64, firstLSN: UInt64, version: UInt32 = version) -> [UInt8] {
         var w = BinaryWriter(capacity: segmentHeaderSize)
         w.append(magic)
         w.append(version)
@@ -49,18 +49,18 @@ enum WALFormat {
         return bytes
     }
 
-    /// (sequence, first LSN) of a segment header, or `nil` when it is not a valid one.
-    static func parseSegmentHeader(_ raw: UnsafeRawBufferPointer) -> (sequence: UInt64, firstLSN: UInt64)? {
-        guard raw.count >= segmentHeaderSize, Array(raw[0..<8]) == magic,
-            readableVersions.contains(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 8, as: UInt32.self)))
-        else { return nil }
+    /// (sequence, first LSN, version) of a segment header, or `nil` when it is not a valid one.
+    static func parseSegmentHeader(_ raw: UnsafeRawBufferPointer) -> (sequence: UInt64, firstLSN: UInt64, version: UInt32)? {
+        guard raw.count >= segmentHeaderSize, Array(raw[0..<8]) == magic else { return nil }
+        let version = UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 8, as: UInt32.self))
+        guard version == Self.version || version == paddedVersion else { return nil }
         var crc = CRC32C()
         crc.update(UnsafeRawBufferPointer(rebasing: raw[0..<12]))
         crc.update(UnsafeRawBufferPointer(rebasing: raw[16..<32]))
         guard crc.value == UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 12, as: UInt32.self)) else { return nil }
         return (
             UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 16, as: UInt64.self)),
-            UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 24, as: UInt64.self))
+            UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 24, as: UInt64.self)), version
         )
     }
 

@@ -46,26 +46,29 @@ final class WALWriteBuffer {
     }
 
     /// Ends the buffer on a multiple of `alignment` (a divisor of the block size) with a padding
-    /// fragment: or, at a block's end too short for a fragment header, with the zeros the
-    /// format puts there. Where the gap is shorter than a header, the padding runs on to the
+    /// fragment carrying `flags`: or, at a block's end too short for a fragment header, with the
+    /// zeros the format puts there. Where the gap is shorter than a header, the padding runs on to the
     /// next boundary but one.
-    func pad(toMultipleOf alignment: Int) {
+    /// Returns whether it wrote a padding fragment.
+    @discardableResult
+    func pad(toMultipleOf alignment: Int, flags: UInt8) -> Bool {
         precondition(WALFormat.blockSize % alignment == 0, "WAL padding: \(alignment) does not divide the block size")
         let header = WALFormat.fragmentHeaderSize
         var gap = (alignment - endOffset % alignment) % alignment
-        guard gap > 0 else { return }
+        guard gap > 0 else { return false }
         reserve(gap + alignment)
         let room = WALFormat.blockSize - endOffset % WALFormat.blockSize
         if gap == room && room < header {
             (storage.baseAddress! + count).initializeMemory(as: UInt8.self, repeating: 0, count: room)
             count += room
-            return
+            return false
         }
         // The next boundary is not the block's end here (or a header fits), so the one after it
         // is still inside the block.
         if gap < header { gap += alignment }
         (storage.baseAddress! + count + header).initializeMemory(as: UInt8.self, repeating: 0, count: gap - header)
-        closeFragment(type: .padding, flags: 0, lsn: 0, length: gap - header)
+        closeFragment(type: .padding, flags: flags, lsn: 0, length: gap - header)
+        return true
     }
 
     /// Drops the first `n` bytes (written), keeping the rest at the front.

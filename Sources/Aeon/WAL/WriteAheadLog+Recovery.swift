@@ -117,7 +117,7 @@ struct WALRecovery {
                         case .middle where assembling?.lsn == f.lsn:
                             assembling?.body.append(contentsOf: f.body)
                             bad = false
-                        case .padding where assembling == nil:
+                        case .padding where assembling == nil && header.version == WALFormat.paddedVersion:
                             bad = false
                         case .last where assembling?.lsn == f.lsn:
                             if var record = assembling {

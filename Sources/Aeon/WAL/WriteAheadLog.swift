@@ -1,5 +1,11 @@
 import Dispatch
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// The write-ahead log: segment files of checksummed, framed records, each with a log
 /// sequence number (LSN), appended with group commit.
 ///
@@ -95,6 +101,7 @@ public final class WriteAheadLog: @unchecked Sendable {
         replay: (UInt64, [UInt8]) throws(AeonError) -> Void = { _, _ in }
     ) throws(AeonError) {
         precondition(options.segmentBytes >= WALFormat.blockSize, "WAL segments must hold at least one block")
+        precondition((options.directWriteBytes ?? 1) > 0, "WAL: direct writes from \(options.directWriteBytes ?? 0) bytes")
         self.io = io
         self.directory = directory
         self.options = options
@@ -296,35 +303,15 @@ public final class WriteAheadLog: @unchecked Sendable {
             }
             let flags = allDurable || fileOffset == WALFormat.segmentHeaderSize ? WALFormat.afterSyncFlag : 0
             if flags != 0 { lock.withLock { lastAfterSyncFlag = ContinuousClock.now } }
-            // Framed and written a chunk at a time: the buffer stays in the core's cache instead of
-            // streaming a whole batch (1.6 MB per thousand 384-d vectors) through it, and out of
-            // the index's working set, before the kernel copies it again.
-            writeBuffer.reset(at: fileOffset)
-            let direct = try directFile(forRoundOf: batch.reduce(0) { $0 + $1.records.walByteCount })
-            if direct != nil && fileOffset % directIOAlignment != 0 {
-                // The page the last write ended in stays as the page cache has it: pad it out,
-                // and start this round on the next one.
-                writeBuffer.pad(toMultipleOf: directIOAlignment)
-                try writeChunk(zeroFilling: false, direct: nil)
-            }
-            var chunks = 0
-            for (i, queued) in batch.enumerated() {
-                var next = 0
-                while next < queued.records.count {
-                    next = queued.records.frame(
-                        into: writeBuffer, firstLSN: queued.firstLSN, flags: i == 0 ? flags : 0, from: next, limit: Self.chunkBytes)
-                    if writeBuffer.count >= Self.chunkBytes {
-                        try writeChunk(zeroFilling: false, direct: direct)
-                        chunks += 1
-                    }
-                }
-            }
-            if direct != nil { writeBuffer.pad(toMultipleOf: directIOAlignment) }
-            if writeBuffer.count > 0 {
-                // Small synchronous commits: extend the file with zeros well past this write,
-                // once per megabyte, so the syncs in between flush data only (recovery reads a
-                // zero tail as the end of the log). Large or unsynced writes gain nothing from it.
-                try writeChunk(zeroFilling: syncing && chunks == 0 && writeBuffer.count < Self.zeroFillAhead / 8, direct: direct)
+            let roundStart = fileOffset
+            do {
+                try write(batch, flags: flags, syncing: syncing)
+            } catch {
+                // Whole records of the round's earlier chunks may be in the file: cut them off, so
+                // that a write reported as failed does not come back on recovery (as far as the
+                // file lets us; the log refuses appends from here on either way).
+                try? file?.resize(to: UInt64(roundStart))
+                throw error
             }
             writeBuffer.trim(toAtMost: Self.retainedBufferBytes)
             fileOffset = writeBuffer.fileOffset
@@ -334,6 +321,43 @@ public final class WriteAheadLog: @unchecked Sendable {
         if needed {
             try file?.sync()
             lock.withLock { durableLSN = max(durableLSN, target) }
+        }
+    }
+
+    /// Frames `batch` and writes it at `fileOffset`, a chunk at a time: the buffer stays in the
+    /// core's cache instead of streaming a whole batch (1.6 MB per thousand 384-d vectors)
+    /// through it before the kernel copies it again. `flags` go on the round's first fragment.
+    private func write(_ batch: [(firstLSN: UInt64, records: any WALRecordBatch)], flags: UInt8, syncing: Bool) throws(AeonError) {
+        writeBuffer.reset(at: fileOffset)
+        let direct = try directFile(forRoundOf: batch.reduce(0) { $0 + $1.records.walByteCount }) != nil
+        var recordFlags = flags
+        if direct && fileOffset % directIOAlignment != 0 {
+            // The page the last write ended in stays as the page cache has it: pad it out and
+            // start this round on the next one. A padding fragment is then the round's first
+            // fragment and carries the flag: it follows the data synced before, whereas the
+            // records, written around the cache, may reach the disk before it does. (Zeros at a
+            // block's end, recovery never reads.)
+            if writeBuffer.pad(toMultipleOf: directIOAlignment, flags: flags) { recordFlags = 0 }
+            try writeChunk(zeroFilling: false, direct: false)
+        }
+        var chunks = 0
+        for (i, queued) in batch.enumerated() {
+            var next = 0
+            while next < queued.records.count {
+                next = queued.records.frame(
+                    into: writeBuffer, firstLSN: queued.firstLSN, flags: i == 0 ? recordFlags : 0, from: next, limit: Self.chunkBytes)
+                if writeBuffer.count >= Self.chunkBytes {
+                    try writeChunk(zeroFilling: false, direct: direct)
+                    chunks += 1
+                }
+            }
+        }
+        if direct { writeBuffer.pad(toMultipleOf: directIOAlignment, flags: 0) }
+        if writeBuffer.count > 0 {
+            // Small synchronous commits: extend the file with zeros well past this write, once
+            // per megabyte, so the syncs in between flush data only (recovery reads a zero tail
+            // as the end of the log). Large or unsynced writes gain nothing from it.
+            try writeChunk(zeroFilling: syncing && chunks == 0 && writeBuffer.count < Self.zeroFillAhead / 8, direct: direct)
         }
     }
 
@@ -349,13 +373,23 @@ public final class WriteAheadLog: @unchecked Sendable {
     }
 
     /// Writes what the buffer holds at its place in the file and empties it for what follows;
-    /// with `zeroFilling`, first extends the file with zeros a megabyte past it. Through
-    /// `direct`, only whole pages are written (the buffer starts on one); the rest stays.
-    private func writeChunk(zeroFilling: Bool, direct: StorageFile?) throws(AeonError) {
-        if let direct {
+    /// with `zeroFilling`, first extends the file with zeros a megabyte past it. With `direct`,
+    /// only whole pages go, around the page cache (the buffer starts on one); the rest stays.
+    private func writeChunk(zeroFilling: Bool, direct: Bool) throws(AeonError) {
+        if direct, let directFile {
             let pages = writeBuffer.count - writeBuffer.count % directIOAlignment
             guard pages > 0 else { return }
-            try direct.write(UnsafeRawBufferPointer(rebasing: writeBuffer.bytes[0..<pages]), at: UInt64(writeBuffer.fileOffset))
+            let bytes = UnsafeRawBufferPointer(rebasing: writeBuffer.bytes[0..<pages])
+            do {
+                try directFile.write(bytes, at: UInt64(writeBuffer.fileOffset))
+            } catch where error.errno == EINVAL {
+                // The file system took the direct open but not the write (it wants another
+                // alignment): this segment goes through the page cache from here on.
+                try? directFile.close()
+                self.directFile = nil
+                directUnavailable = true
+                try file!.write(bytes, at: UInt64(writeBuffer.fileOffset))
+            }
             zeroedEnd = max(zeroedEnd, writeBuffer.fileOffset + pages)
             writeBuffer.removeFirst(pages)
             return
@@ -389,7 +423,9 @@ public final class WriteAheadLog: @unchecked Sendable {
         let sequence = (segments.last?.sequence ?? 0) + 1
         let path = directory + "/" + WALFormat.segmentName(sequence)
         let next = try StorageFile(io: io, path: path, access: .readWrite, create: true, truncate: true)
-        try next.write(WALFormat.segmentHeader(sequence: sequence, firstLSN: firstLSN), at: 0)
+        // Version 1 unless direct writes may pad it, so that readers before them can read it.
+        let version = options.directWriteBytes == nil ? WALFormat.version : WALFormat.paddedVersion
+        try next.write(WALFormat.segmentHeader(sequence: sequence, firstLSN: firstLSN, version: version), at: 0)
         try next.sync(metadata: true)
         try io.syncDirectory(directory)
         try file?.close()

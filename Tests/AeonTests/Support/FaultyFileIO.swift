@@ -14,6 +14,8 @@ final class FaultyFileIO: FileIO, @unchecked Sendable {
         case writeError(errno: Int32)
         case shortWrite
         case syncError
+        /// A write through a descriptor from ``openDirect(_:)`` fails (others go on).
+        case directWriteError(errno: Int32)
     }
 
     private let real = SystemFileIO()
@@ -34,13 +36,19 @@ final class FaultyFileIO: FileIO, @unchecked Sendable {
     }
 
     func write(_ fd: Int32, from buffer: UnsafeRawBufferPointer, at offset: UInt64, path: String) throws(AeonError) -> Int {
-        switch trigger({ if case .syncError = $0 { return false } else { return true } }) {
-        case .writeError(let code):
+        let direct = directFDs.withLock { $0.contains(fd) }
+        switch trigger({
+            switch $0 {
+            case .syncError: false
+            case .directWriteError: direct
+            default: true
+            }
+        }) {
+        case .writeError(let code), .directWriteError(let code):
             throw AeonError(code == ENOSPC ? .noSpace : .io, "injected write failure", path: path, offset: offset, errno: code)
         case .shortWrite:
             // Half the bytes reach the file (whole pages through a direct descriptor, as the
             // kernel would); the next call gets the disk full.
-            let direct = directFDs.withLock { $0.contains(fd) }
             let half = direct ? max(directIOAlignment, buffer.count / 2 / directIOAlignment * directIOAlignment) : max(1, buffer.count / 2)
             _ = try real.write(fd, from: UnsafeRawBufferPointer(rebasing: buffer[0..<half]), at: offset, path: path)
             arm(.writeError(errno: ENOSPC), at: 1)

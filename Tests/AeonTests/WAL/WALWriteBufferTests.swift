@@ -84,17 +84,17 @@ struct WALWriteBufferTests {
         for start in starts {
             buffer.reset(at: start)
             buffer.append([1, 2, 3], lsn: 5, flags: WALFormat.afterSyncFlag)
-            buffer.pad(toMultipleOf: page)
+            buffer.pad(toMultipleOf: page, flags: 0)
             #expect(buffer.endOffset % page == 0, "start \(start)")
             #expect(buffer.endOffset - (start + header + 3) < page + header, "start \(start): padded at most a page and a header")
             let boundary = buffer.endOffset
             buffer.append(Array(repeating: 6, count: 5000), lsn: 6, flags: 0)
-            buffer.pad(toMultipleOf: page)
+            buffer.pad(toMultipleOf: page, flags: 0)
             let records = try #require(Self.parse(buffer.bytes, at: start), "start \(start)")
             #expect(records.map(\.0) == [5, 6] && records[1].2.count == 5000, "start \(start)")
             // Padding an aligned buffer adds nothing.
             let before = buffer.count
-            buffer.pad(toMultipleOf: page)
+            buffer.pad(toMultipleOf: page, flags: 0)
             #expect(buffer.count == before && boundary % page == 0)
         }
         // Removing written pages keeps the rest at the front, at its file offset.

@@ -348,6 +348,103 @@ struct WriteAheadLogTests {
         try reopened.close()
     }
 
+    /// (type, flags, lsn) of every fragment of a segment file, in order.
+    static func fragments(of path: String) -> [(WALFormat.FragmentType, UInt8, UInt64)] {
+        let bytes = FileBytes.read(path)
+        return bytes.withUnsafeBytes { raw in
+            var out: [(WALFormat.FragmentType, UInt8, UInt64)] = []
+            var offset = WALFormat.segmentHeaderSize
+            while offset < raw.count {
+                let room = WALFormat.blockSize - offset % WALFormat.blockSize
+                if room < WALFormat.fragmentHeaderSize {
+                    offset += room
+                    continue
+                }
+                guard let f = WALFormat.fragment(in: raw, at: offset) else { break }
+                out.append((f.type, f.flags, f.lsn))
+                offset += f.size
+            }
+            return out
+        }
+    }
+
+    @Test("segments say version 1 unless direct writes may pad them; padding in a version-1 segment is damage")
+    func segmentVersions() throws {
+        let version = { (path: String) in FileBytes.read(path).withUnsafeBytes { WALFormat.parseSegmentHeader($0)?.version } }
+        for direct in [nil, 3000] {
+            let dir = TemporaryDirectory()
+            try Self.write(dir.path, records: 14, direct: direct)
+            let first = try #require(try SystemFileIO().list(dir.path).filter { $0.hasPrefix("wal-") }.sorted().first)
+            #expect(version(dir.child(first)) == (direct == nil ? 1 : 2))
+            guard direct != nil else { continue }
+            // The same bytes under a version-1 header: its padding is not skipped.
+            let path = dir.child(first)
+            var bytes = FileBytes.read(path)
+            let header = try #require(bytes.withUnsafeBytes { WALFormat.parseSegmentHeader($0) })
+            #expect(Self.fragments(of: path).contains { $0.0 == .padding })
+            bytes.replaceSubrange(0..<WALFormat.segmentHeaderSize, with: WALFormat.segmentHeader(sequence: header.sequence, firstLSN: header.firstLSN, version: 1))
+            FileBytes.write(path, bytes)
+            #expect(throws: AeonError.self) { _ = try Self.reopen(dir.path) }
+        }
+    }
+
+    @Test("a direct write after durable data puts the after-sync flag on the padding before it, not on its records")
+    func flagOnLeadingPadding() throws {
+        let dir = TemporaryDirectory()
+        // Small records go through the cache and end mid-page; a large one goes direct.
+        let (log, _) = try Self.reopen(dir.path, direct: 3000)
+        try log.append([1, 2, 3], durability: .synchronous)
+        try log.append(Self.payload(2, size: 5000), durability: .synchronous)
+        try log.close()
+        let name = try #require(try SystemFileIO().list(dir.path).filter { $0.hasPrefix("wal-") }.sorted().last)
+        let fragments = Self.fragments(of: dir.child(name))
+        let large = try #require(fragments.firstIndex { $0.2 == 2 && $0.0 != .padding })
+        #expect(large > 0 && fragments[large - 1].0 == .padding && fragments[large - 1].1 == WALFormat.afterSyncFlag, "\(fragments)")
+        #expect(fragments[large].1 == 0, "the direct record itself is not flagged")
+        let (reopened, replayed) = try Self.reopen(dir.path)
+        #expect(replayed.map(\.0) == [1, 2] && replayed[1].1 == Self.payload(2, size: 5000))
+        try reopened.close()
+    }
+
+    @Test("a round that fails in a later chunk is cut back: records reported as failed do not come back")
+    func failedRoundIsCutBack() throws {
+        for direct in [nil, 1] {
+            let dir = TemporaryDirectory()
+            let io = FaultyFileIO()
+            let (log, _) = try Self.reopen(dir.path, io: io, direct: direct)
+            for lsn in 1...5 { try log.append(Self.payload(UInt64(lsn), size: 100), durability: .synchronous) }
+            // 80 records of 3000 bytes: two chunks; the second write fails.
+            io.arm(.writeError(errno: EIO), at: 2)
+            let batch = (6...85).map { Self.payload(UInt64($0), size: 3000) }
+            #expect(throws: AeonError.self) { try log.append(batch: batch, durability: .synchronous) }
+            #expect(io.fired)
+            try? log.close()
+            let (reopened, replayed) = try Self.reopen(dir.path)
+            #expect(replayed.map(\.0) == Array(1...5), "direct \(String(describing: direct)): \(replayed.count) replayed")
+            try reopened.close()
+        }
+    }
+
+    @Test("a direct write the file system refuses (EINVAL) goes through the page cache instead")
+    func directWriteFallsBack() throws {
+        let dir = TemporaryDirectory()
+        let io = FaultyFileIO()
+        let (log, _) = try Self.reopen(dir.path, io: io, direct: 1)
+        io.arm(.directWriteError(errno: EINVAL), at: 1)
+        for lsn in 1...20 { try log.append(Self.payload(UInt64(lsn)), durability: .synchronous) }
+        try log.close()
+        let probe = dir.child("probe")
+        FileBytes.write(probe, [])
+        if let fd = try SystemFileIO().openDirect(probe) {
+            try SystemFileIO().close(fd, path: probe)
+            #expect(io.fired, "a direct write was tried and refused")
+        }
+        try SystemFileIO().remove(probe)
+        let (reopened, replayed) = try Self.reopen(dir.path)
+        #expect(replayed.count == 20 && Self.isCleanPrefix(replayed))
+        try reopened.close()
+    }
+
     @Test("rotating while other threads append without syncing finishes, and loses nothing", .timeLimit(.minutes(1)))
     func rotateUnderUnsyncedAppends() throws {
         let dir = TemporaryDirectory()
