@@ -41,6 +41,8 @@ struct WALRecovery {
         var segments: [(sequence: UInt64, firstLSN: UInt64)]
         /// Where appending continues: the last segment's valid length (nil: no segment left).
         var tailLength: Int?
+        /// The last segment's format version (whether direct writes may pad it).
+        var tailVersion: UInt32?
     }
 
     func run(afterLSN checkpoint: UInt64, replay: (UInt64, [UInt8]) throws(AeonError) -> Void) throws(AeonError) -> Outcome {
@@ -49,6 +51,7 @@ struct WALRecovery {
         var report = WALRecoveryReport(nextLSN: checkpoint + 1, replayed: 0, truncatedBytes: 0, skipped: [])
         var kept: [(sequence: UInt64, firstLSN: UInt64)] = []
         var tailLength: Int? = nil
+        var tailVersion: UInt32? = nil
         var expected: UInt64? = nil  // the LSN the next record must have (strict continuity)
         var index = 0
         segments: while index < names.count {
@@ -185,6 +188,7 @@ struct WALRecovery {
             }
             try file.close()
             tailLength = end
+            tailVersion = header.version
             if stop {
                 // Anything after a torn tail was never durable: later segments hold no valid data.
                 if !readOnly {
@@ -199,7 +203,7 @@ struct WALRecovery {
         }
         // Every kept segment set `tailLength` to its valid end as it was read; the last one's is
         // where appending continues (a later segment removed or skipped never set it).
-        return Outcome(report: report, segments: kept, tailLength: kept.isEmpty ? nil : tailLength)
+        return Outcome(report: report, segments: kept, tailLength: kept.isEmpty ? nil : tailLength, tailVersion: tailVersion)
     }
 
     private func segmentHasValidHeader(_ name: String) throws(AeonError) -> Bool {

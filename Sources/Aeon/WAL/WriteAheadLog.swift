@@ -55,7 +55,8 @@ public final class WriteAheadLog: @unchecked Sendable {
     private var file: StorageFile?
     /// The current segment opened for direct writes, once a round wants one.
     private var directFile: StorageFile?
-    /// The current segment's file system offers no direct writes.
+    /// No direct writes to the current segment: its file system offers none, or its format
+    /// version (1, written with direct writes off) has no padding fragments.
     private var directUnavailable = false
     private var segments: [(sequence: UInt64, firstLSN: UInt64)]
     private var fileOffset: Int
@@ -117,6 +118,8 @@ public final class WriteAheadLog: @unchecked Sendable {
             file = try StorageFile(io: io, path: directory + "/" + WALFormat.segmentName(last.sequence), access: .readWrite)
             fileOffset = length
             zeroedEnd = length
+            // Appends continue in this segment; direct writes only once the next one is started.
+            directUnavailable = outcome.tailVersion != WALFormat.paddedVersion
         } else {
             file = nil
             fileOffset = 0
@@ -414,7 +417,7 @@ public final class WriteAheadLog: @unchecked Sendable {
         lock.withLock { while backgroundSyncing { lock.wait() } }
         try directFile?.close()
         directFile = nil
-        directUnavailable = false
+        directUnavailable = options.directWriteBytes == nil
         if let old = file {
             if zeroedEnd > fileOffset { try old.resize(to: UInt64(fileOffset)) }
             try old.sync(metadata: true)

@@ -388,6 +388,25 @@ struct WriteAheadLogTests {
         }
     }
 
+    @Test("a log reopened with direct writes on pads no version-1 segment: they start with the next one, of version 2")
+    func directWritesAfterReopen() throws {
+        let dir = TemporaryDirectory()
+        try Self.write(dir.path, records: 5)
+        let (log, _) = try Self.reopen(dir.path, direct: 1)
+        for lsn in 6...9 { try log.append(Self.payload(UInt64(lsn)), durability: .synchronous) }
+        try log.rotate()
+        for lsn in 10...14 { try log.append(Self.payload(UInt64(lsn)), durability: .synchronous) }
+        try log.close()
+        let names = try SystemFileIO().list(dir.path).filter { $0.hasPrefix("wal-") }.sorted()
+        let versions = names.map { FileBytes.read(dir.child($0)).withUnsafeBytes { WALFormat.parseSegmentHeader($0)?.version } }
+        #expect(versions.first == 1 && versions.last == 2, "\(versions)")
+        #expect(!Self.fragments(of: dir.child(names[0])).contains { $0.0 == .padding })
+        #expect(Self.fragments(of: dir.child(names.last!)).contains { $0.0 == .padding })
+        let (reopened, replayed) = try Self.reopen(dir.path)
+        #expect(replayed.count == 14 && Self.isCleanPrefix(replayed))
+        try reopened.close()
+    }
+
     @Test("a direct write after durable data puts the after-sync flag on the padding before it, not on its records")
     func flagOnLeadingPadding() throws {
         let dir = TemporaryDirectory()
