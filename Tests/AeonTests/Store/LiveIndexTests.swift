@@ -127,6 +127,33 @@ struct LiveIndexTests {
             #expect(reached == live, "after \(n + 1) inserts: \(live.subtracting(reached).count) rows in no posting")
         }
         #expect(applied > 10 && index.splits >= applied, "applied \(applied), dropped \(dropped), splits \(index.splits)")
+
+        // Splits planned on older views still leave rows where they belong: nearly every live
+        // row is in one of the three postings whose centroids are nearest to it.
+        let view = index.view
+        var slots: [UInt64: Set<Int>] = [:]
+        for (slot, posting) in view.postings.enumerated() {
+            guard let posting else { continue }
+            try view.forEachBasePart(of: posting) { (base) throws(AeonError) in
+                for i in 0..<base.count where !view.rows.isDeleted(Int(base.rows[i])) {
+                    slots[try view.id(row: Int(base.rows[i])), default: []].insert(slot)
+                }
+            }
+            for i in 0..<posting.count where !view.rows.isDeleted(Int(posting.rows[i])) {
+                slots[try view.id(row: Int(posting.rows[i])), default: []].insert(slot)
+            }
+        }
+        let vectors = Dictionary(Self.data.records.map { ($0.id, $0.vector) }, uniquingKeysWith: { a, _ in a })
+        let occupied = view.postings.indices.filter { view.postings[$0] != nil }
+        var near = 0
+        for id in live {
+            let vector = try #require(vectors[id])
+            let nearest = occupied.map { slot in
+                (slot, Reference.squaredL2(vector, Array(UnsafeBufferPointer(start: index.centroid(Int32(slot)), count: 16))))
+            }.sorted { $0.1 < $1.1 }.prefix(3).map(\.0)
+            if !(slots[id] ?? []).isDisjoint(with: nearest) { near += 1 }
+        }
+        #expect(Double(near) >= 0.97 * Double(live.count), "\(near) of \(live.count) rows in one of their three nearest postings")
     }
 
     @Test("a checkpoint writes the online index out, and it reopens the same")
@@ -192,6 +219,53 @@ struct LiveIndexTests {
         try store.checkpoint()
         #expect(try store.verify().isEmpty)
         #expect(try recall(store, live: live) >= 0.9)
+    }
+
+    @Test("background splits race checkpoints and close, and lose nothing", .timeLimit(.minutes(2)))
+    func splitsRaceCheckpointsAndClose() throws {
+        let dir = TemporaryDirectory()
+        let records = Self.data.records
+        var live: [UInt64: [Float]] = [:]
+        for round in 0..<3 {
+            let store = try open(dir)
+            let failures = Mutex<[String]>([])
+            let done = Atomic<Bool>(false)
+            let slice = Array(records[(round * 1300)..<(round * 1300 + 1300)])
+            Threads.run(2) { worker in
+                do {
+                    if worker == 0 {
+                        // Batches that fill postings past their limit: splits queue behind them.
+                        defer { done.store(true, ordering: .releasing) }
+                        for start in stride(from: 0, to: slice.count, by: 100) {
+                            try store.upsert(Array(slice[start..<(start + 100)]), durability: .none)
+                        }
+                    } else {
+                        while !done.load(ordering: .acquiring) { try store.checkpoint() }
+                    }
+                } catch {
+                    failures.withLock { $0.append("worker \(worker): \(error)") }
+                }
+            }
+            for r in slice { live[r.id] = r.vector }
+            // A few deletes, then close at once: splits may still be queued or under way.
+            for r in slice.prefix(40) {
+                try store.delete(id: r.id, durability: .none)
+                live[r.id] = nil
+            }
+            try store.close()
+            #expect(failures.withLock { $0 }.isEmpty, "\(failures.withLock { $0 })")
+        }
+        let store = try open(dir)
+        #expect(store.count == live.count)
+        #expect(try store.verify().isEmpty)
+        let exhaustive = SearchParameters(nprobe: 1_000_000, epsilon: .infinity)
+        for (id, vector) in live where id % 7 == 0 {
+            #expect(try store.get(id: id)?.vector == vector)
+            #expect(try store.search(vector, k: 1, parameters: exhaustive).first?.id == id)
+        }
+        #expect(Set(try store.search(Self.data.queries[0], k: 10_000, parameters: exhaustive).map(\.id)) == Set(live.keys))
+        #expect(try recall(store, live: live) >= 0.9)
+        try store.close()
     }
 
     @Test("searches run while a writer inserts, splits and deletes")
