@@ -332,7 +332,7 @@ public final class WriteAheadLog: @unchecked Sendable {
     /// through it before the kernel copies it again. `flags` go on the round's first fragment.
     private func write(_ batch: [(firstLSN: UInt64, records: any WALRecordBatch)], flags: UInt8, syncing: Bool) throws(AeonError) {
         writeBuffer.reset(at: fileOffset)
-        let direct = try directFile(forRoundOf: batch.reduce(0) { $0 + $1.records.walByteCount }) != nil
+        let direct = try directFile(forRoundOf: batch) != nil
         var recordFlags = flags
         if direct && fileOffset % directIOAlignment != 0 {
             // The page the last write ended in stays as the page cache has it: pad it out and
@@ -364,10 +364,12 @@ public final class WriteAheadLog: @unchecked Sendable {
         }
     }
 
-    /// The current segment opened for direct writes, when a round of `bytes` should bypass the
+    /// The current segment opened for direct writes, when a round of `batch` should bypass the
     /// page cache and the file system lets it.
-    private func directFile(forRoundOf bytes: Int) throws(AeonError) -> StorageFile? {
-        guard let threshold = options.directWriteBytes, bytes >= threshold, !directUnavailable, let file else { return nil }
+    private func directFile(forRoundOf batch: [(firstLSN: UInt64, records: any WALRecordBatch)]) throws(AeonError) -> StorageFile? {
+        guard let threshold = options.directWriteBytes, !directUnavailable, let file,
+            batch.reduce(0, { $0 + $1.records.walByteCount }) >= threshold
+        else { return nil }
         if directFile == nil {
             directFile = try StorageFile.direct(io: io, path: file.path)
             directUnavailable = directFile == nil
