@@ -69,9 +69,9 @@ public struct IngestBenchmark: Sendable {
 
     /// `batched_direct`: `batched` with the log's large writes bypassing the page cache
     /// (`StoreOptions.logDirectWriteBytes` 256 KiB), to show what that changes.
-    private static let modes: [(String, Durability?)] = [
-        ("wal_off", nil), ("none", Durability.none), ("batched", .batched(milliseconds: 10)), ("batched_direct", .batched(milliseconds: 10)),
-        ("synchronous", .synchronous),
+    private static let modes: [(name: String, durability: Durability?, directWriteBytes: Int?)] = [
+        ("wal_off", nil, nil), ("none", Durability.none, nil), ("batched", .batched(milliseconds: 10), nil),
+        ("batched_direct", .batched(milliseconds: 10), 256 << 10), ("synchronous", .synchronous, nil),
     ]
 
     public func run(progress: (String) -> Void = { _ in }) throws(AeonError) -> Report {
@@ -86,14 +86,15 @@ public struct IngestBenchmark: Sendable {
         var ratios: [String: [Double]] = [:]
         for round in 0..<rounds {
             // Every other round runs the modes in reverse, so a drift favours none of them.
-            for (name, durability) in round % 2 == 0 ? Self.modes : Self.modes.reversed() {
+            for (name, durability, direct) in round % 2 == 0 ? Self.modes : Self.modes.reversed() {
                 progress("round \(round + 1): ingest, \(name), batches of 1000")
-                let large = try ingest(records.prefix(vectors), batch: 1000, durability: durability, name: name)
+                let large = try ingest(records.prefix(vectors), batch: 1000, durability: durability, directWriteBytes: direct, name: name)
                 batched[name, default: []].append(large.vectorsPerS)
                 cpu[name, default: []].append(large.cpuMicrosecondsPerVector)
                 progress("round \(round + 1): ingest, \(name), batches of 1")
                 let count = durability == .synchronous ? commits : min(vectors, commits * 4)
-                single[name, default: []].append(try ingest(records.prefix(count), batch: 1, durability: durability, name: name + "-1").vectorsPerS)
+                single[name, default: []].append(
+                    try ingest(records.prefix(count), batch: 1, durability: durability, directWriteBytes: direct, name: name + "-1").vectorsPerS)
             }
             ratios["batched_over_wal_off", default: []].append(batched["batched"]!.last! / batched["wal_off"]!.last!)
             ratios["batched_cpu_over_wal_off", default: []].append(cpu["batched"]!.last! / cpu["wal_off"]!.last!)
@@ -120,20 +121,20 @@ public struct IngestBenchmark: Sendable {
             sqliteVersion: String(cString: sqlite3_libversion()))
     }
 
-    private func freshStore(_ name: String, logged: Bool) throws(AeonError) -> AeonStore {
+    private func freshStore(_ name: String, logged: Bool, directWriteBytes: Int? = nil) throws(AeonError) -> AeonStore {
         let path = directory + "/" + name
         try? FileManager.default.removeItem(atPath: path)
         var options = StoreOptions(dimension: dimension, metric: .l2, checkpointThreshold: 0)
         options.writeAheadLogDisabled = !logged
-        if name.hasPrefix("ingest-batched_direct") { options.logDirectWriteBytes = 256 << 10 }
+        options.logDirectWriteBytes = directWriteBytes
         return try AeonStore.open(at: path, options: options)
     }
 
     /// Upserts `records` into a fresh store: vectors per second, and CPU microseconds per vector.
     private func ingest(
-        _ records: ArraySlice<Record>, batch: Int, durability: Durability?, name: String
+        _ records: ArraySlice<Record>, batch: Int, durability: Durability?, directWriteBytes: Int?, name: String
     ) throws(AeonError) -> (vectorsPerS: Double, cpuMicrosecondsPerVector: Double) {
-        let store = try freshStore("ingest-\(name)", logged: durability != nil)
+        let store = try freshStore("ingest-\(name)", logged: durability != nil, directWriteBytes: directWriteBytes)
         defer { try? store.close() }
         let clock = ContinuousClock()
         let start = clock.now

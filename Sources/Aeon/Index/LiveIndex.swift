@@ -423,10 +423,8 @@ final class LiveIndex: @unchecked Sendable {
             entries.add(row: current.rows[i], scale: current.scales[i], norm: current.squaredNorms[i], code: current.codes + i * codeStride, stride: codeStride)
             var half: Int32 = 0
             if !plan.means.isEmpty {
-                let x = try view.vector(row: Int(current.rows[i]))
-                half = plan.means.withUnsafeBufferPointer {
-                    kernels.squaredL2(x, $0.baseAddress!, dimension: dimension) <= kernels.squaredL2(x, $0.baseAddress! + dimension, dimension: dimension) ? 0 : 1
-                }
+                let (a, b) = halfDistances(try view.vector(row: Int(current.rows[i])), plan)
+                half = a <= b ? 0 : 1
             }
             assignment.append(half)
             stays.append(true)
@@ -445,10 +443,8 @@ final class LiveIndex: @unchecked Sendable {
             var nearer = false
             if postings[move.to] != nil {
                 let x = try view.vector(row: Int(entries.rows[move.entry]))
-                let there = kernels.squaredL2(x, centroid(Int32(move.to)), dimension: dimension)
-                nearer = plan.means.withUnsafeBufferPointer {
-                    there < min(kernels.squaredL2(x, $0.baseAddress!, dimension: dimension), kernels.squaredL2(x, $0.baseAddress! + dimension, dimension: dimension))
-                }
+                let (a, b) = halfDistances(x, plan)
+                nearer = kernels.squaredL2(x, centroid(Int32(move.to)), dimension: dimension) < min(a, b)
             }
             if nearer { moves.append(move) } else { stays[move.entry] = true }
         }
@@ -477,6 +473,13 @@ final class LiveIndex: @unchecked Sendable {
             try append(entries, at: move.entry, to: move.to, vector: try view.vector(row: Int(row)))
         }
         return .split(other: other)
+    }
+
+    /// Squared L2 distances from `x` to the plan's two halves.
+    private func halfDistances(_ x: UnsafePointer<Float>, _ plan: SplitPlan) -> (Float, Float) {
+        plan.means.withUnsafeBufferPointer {
+            (kernels.squaredL2(x, $0.baseAddress!, dimension: dimension), kernels.squaredL2(x, $0.baseAddress! + dimension, dimension: dimension))
+        }
     }
 
     /// Splits slot `slot` by 2-means into itself and a new slot (returned); or, when deleted

@@ -351,26 +351,22 @@ public final class AeonStore: Sendable {
             // thread and routed here, where validating the vectors left them in the cache, so
             // the log's encoding and I/O leave the critical path. A small synchronous write is
             // logged here at once, its sync the critical path, and routed on another thread.
-            let large = records.count >= Self.overlapBatch
-            let logging = wal.flatMap { wal in
-                large ? Handoff { Result { () throws(AeonError) in try wal.append(records: records, durability: durability) } } : nil
-            }
-            let planning = !large && wal != nil && durability == .synchronous ? Handoff { self.planInserts(records, on: view) } : nil
-            logging?.start()
-            planning?.start()
-            if let logging {
+            if let wal, records.count >= Self.overlapBatch {
+                let logging = Handoff { Result { () throws(AeonError) in try wal.append(records: records, durability: durability) } }
+                logging.start()
                 plans = planInserts(records, on: view)
                 lsns = try logging.take().get()
-            } else {
-                if let wal {
-                    lsns = try wal.append(records: records, durability: durability)
-                } else {
-                    lsns = unloggedLSN!.withLock { last in
-                        defer { last += UInt64(records.count) }
-                        return (last + 1)...(last + UInt64(records.count))
-                    }
-                }
+            } else if let wal {
+                let planning = durability == .synchronous ? Handoff { self.planInserts(records, on: view) } : nil
+                planning?.start()
+                lsns = try wal.append(records: records, durability: durability)
                 plans = planning?.take() ?? planInserts(records, on: view)
+            } else {
+                lsns = unloggedLSN!.withLock { last in
+                    defer { last += UInt64(records.count) }
+                    return (last + 1)...(last + UInt64(records.count))
+                }
+                plans = planInserts(records, on: view)
             }
             let atlas = snap.atlas
             var inBase: [Bool] = []

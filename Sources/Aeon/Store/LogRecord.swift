@@ -11,14 +11,6 @@ enum LogRecord: Equatable {
         }
     }
 
-    /// The encoded record, as the log stores it.
-    func encoded() -> [UInt8] {
-        [UInt8](unsafeUninitializedCapacity: walByteCount) { buffer, initialized in
-            writeWALBody(to: UnsafeMutableRawBufferPointer(buffer))
-            initialized = buffer.count
-        }
-    }
-
     /// Decodes a record of a store with `dimension`.
     ///
     /// - Throws: ``AeonError/Code/corrupt`` for a record that does not parse (its checksum

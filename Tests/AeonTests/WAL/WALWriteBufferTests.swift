@@ -149,3 +149,13 @@ struct WALWriteBufferTests {
         #expect(LogRecord.delete(id: 0x0102).encoded() == [2, 2, 1, 0, 0, 0, 0, 0, 0])
     }
 }
+
+extension LogRecord {
+    /// The encoded record, as the log stores it.
+    func encoded() -> [UInt8] {
+        [UInt8](unsafeUninitializedCapacity: walByteCount) { buffer, initialized in
+            writeWALBody(to: UnsafeMutableRawBufferPointer(buffer))
+            initialized = buffer.count
+        }
+    }
+}
