@@ -1,4 +1,4 @@
-import Aeon
+@_spi(Testing) import Aeon
 import ArgumentParser
 import Foundation
 
@@ -21,9 +21,23 @@ struct CrashTestCommand: ParsableCommand {
 
             and the exit status is non-zero on any loss, corruption or failed check.
 
+            With --power-loss it simulates power cuts instead, in this process: the store runs \
+            the same operation stream over a file layer that keeps what the disk would hold \
+            (each file as of its last fsync, each directory as of its last directory fsync); \
+            the power is cut after a random sync point or write, or at a random moment, inside \
+            writes, checkpoints, folds, compactions, garbage collections, splits and recovery \
+            alike; every other cut keeps random torn sectors of unsynced writes. The store is \
+            reopened from that image and checked against its durability mode (taken in turn: \
+            synchronous, batched, none): every write it promised survives, the contents equal \
+            some prefix of the operations, deleted ids stay deleted in get and in search. The \
+            last line is
+
+              power-loss iterations: N, acknowledged writes checked: M, lost: L, holes: H, corrupt opens: C
+
             Examples:
               aeonctl crashtest --iterations 30
               aeonctl crashtest --iterations 1000 --seed 7 --dir /tmp/crash
+              aeonctl crashtest --power-loss --iterations 1000 --seed 7
             """
     )
 
@@ -39,6 +53,12 @@ struct CrashTestCommand: ParsableCommand {
     @Option(name: .long, help: "Longest time a child runs before it is killed, in milliseconds.")
     var maxRunMs = 400
 
+    @Flag(name: .long, help: "Simulate power cuts instead of killing a process (see the discussion above).")
+    var powerLoss = false
+
+    @Option(name: .long, help: "With --power-loss: the most operations between two cuts.")
+    var maxOperations = 40
+
     @Flag(name: .long, help: .hidden)
     var child = false
 
@@ -46,11 +66,34 @@ struct CrashTestCommand: ParsableCommand {
     var start: Int = 0
 
     func run() throws {
-        if child {
+        guard iterations >= 0, maxRunMs >= 21, maxOperations >= 1 else {
+            throw ValidationError("--iterations must be ≥ 0, --max-run-ms ≥ 21 and --max-operations ≥ 1")
+        }
+        if powerLoss {
+            try runPowerLoss()
+        } else if child {
             try runChild()
         } else {
             try runParent()
         }
+    }
+
+    // MARK: power loss
+
+    private func runPowerLoss() throws {
+        let directory = dir ?? NSTemporaryDirectory() + "aeon-powerloss-\(getpid())"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { if dir == nil { try? FileManager.default.removeItem(atPath: directory) } }
+        let report = try reportingErrors {
+            try PowerLossHarness.run(
+                PowerLossHarness.Configuration(directory: directory, iterations: iterations, seed: seed, maxOperations: maxOperations),
+                progress: { printNote($0) })
+        }
+        for problem in report.problems.prefix(40) { printError(problem) }
+        let places = report.cutsInside.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+        print("cuts landed in: \(places)")
+        print(report.summary)
+        if report.failed { throw ExitCode(ExitStatus.corrupt) }
     }
 
     // MARK: the child
@@ -69,13 +112,7 @@ struct CrashTestCommand: ParsableCommand {
             report("T \(k)")
             let operation = CrashOperation(seed: seed, index: k)
             let before = try reportingErrors { try store.statistics }
-            switch operation {
-            case .upsert(let record): try reportingErrors { try store.upsert(record) }
-            case .delete(let id): try reportingErrors { try store.delete(id: id) }
-            case .checkpoint: try reportingErrors { try store.checkpoint() }
-            case .compact: _ = try reportingErrors { try store.compact() }
-            case .collectGarbage: _ = try reportingErrors { try store.collectGarbage(garbageRatio: 0.3) }
-            }
+            try reportingErrors { try operation.perform(on: store) }
             let after = try reportingErrors { try store.statistics }
             if after.splits >= before.splits && after.merges >= before.merges {
                 done.splits += after.splits - before.splits
@@ -96,6 +133,8 @@ struct CrashTestCommand: ParsableCommand {
         defer { if dir == nil { try? FileManager.default.removeItem(atPath: directory) } }
         let executable = Bundle.main.executablePath ?? CommandLine.arguments[0]
         var model: [UInt64: Record] = [:]
+        // The last vector each id was written with: a deleted id must not be found by it.
+        var lastVector: [UInt64: [Float]] = [:]
         var next = 0
         var checked = 0, lost = 0, corrupt = 0, failedChecks = 0
         var splits = 0, merges = 0, replayedSplits = 0, replayedMerges = 0
@@ -134,7 +173,11 @@ struct CrashTestCommand: ParsableCommand {
 
             // 2. What must now be true: every acknowledged operation applied.
             if acknowledged >= next {
-                for k in next...acknowledged { apply(CrashOperation(seed: seed, index: k), to: &model) }
+                for k in next...acknowledged {
+                    let operation = CrashOperation(seed: seed, index: k)
+                    if case .upsert(let record) = operation { lastVector[record.id] = record.vector }
+                    apply(operation, to: &model)
+                }
                 checked += acknowledged - next + 1
             }
             let inFlight = tried > acknowledged ? CrashOperation(seed: seed, index: tried) : nil
@@ -145,11 +188,12 @@ struct CrashTestCommand: ParsableCommand {
                 store = try AeonStore.open(
                     at: directory, options: StoreOptions(dimension: CrashOperation.dimension, metric: .l2, build: CrashOperation.build))
             } catch {
-                if error.code == .corrupt { corrupt += 1 }
+                corrupt += 1
                 printError("iteration \(iteration): reopening failed: \(error)")
                 break
             }
             if let inFlight {
+                if case .upsert(let record) = inFlight { lastVector[record.id] = record.vector }
                 // Either outcome is correct for the operation that was not acknowledged.
                 var applied = model
                 apply(inFlight, to: &applied)
@@ -174,11 +218,30 @@ struct CrashTestCommand: ParsableCommand {
                 }
             }
             if store.count != model.count { problems.append("count \(store.count), expected \(model.count)") }
-            if let damaged = try? store.verify(), !damaged.isEmpty { problems.append("verify: \(damaged[0])"); corrupt += 1 }
+            do {
+                let damaged = try store.verify()
+                if let first = damaged.first {
+                    problems.append("verify: \(first)")
+                    corrupt += 1
+                }
+            } catch {
+                problems.append("verify threw: \(error)")
+                corrupt += 1
+            }
+            // Every record is found by its vector; a deleted id is not found by its last one.
             let exhaustive = SearchParameters(nprobe: 1_000_000, epsilon: .infinity)
-            for record in model.values.prefix(8) {
-                if (try? store.search(record.vector, k: 1, parameters: exhaustive))?.first?.id != record.id {
-                    problems.append("search for id \(record.id)'s vector did not find it first")
+            for id in 0..<UInt64(CrashOperation.idSpace) {
+                do {
+                    if let record = model[id] {
+                        if try store.search(record.vector, k: 1, parameters: exhaustive).first?.id != id {
+                            problems.append("search for id \(id)'s vector did not find it first")
+                        }
+                    } else if let vector = lastVector[id], try store.search(vector, k: 3, parameters: exhaustive).contains(where: { $0.id == id }) {
+                        lost += 1
+                        problems.append("id \(id) is deleted, but search returns it")
+                    }
+                } catch {
+                    problems.append("search threw: \(error)")
                 }
             }
             try? store.close()
@@ -196,46 +259,6 @@ struct CrashTestCommand: ParsableCommand {
     }
 
     private func apply(_ operation: CrashOperation, to model: inout [UInt64: Record]) {
-        switch operation {
-        case .upsert(let record): model[record.id] = record
-        case .delete(let id): model[id] = nil
-        case .checkpoint, .compact, .collectGarbage: break
-        }
-    }
-}
-
-/// The crash test's operation stream: operation k depends only on the seed and k, so the parent
-/// knows every vector and payload the child wrote without being told.
-enum CrashOperation {
-    case upsert(Record)
-    case delete(UInt64)
-    case checkpoint
-    case compact
-    case collectGarbage
-
-    static let dimension = 16
-    static let idSpace = 300
-    /// Tiny postings, so the writes split and merge them all the time (split above 20 entries,
-    /// merge below 2 live ones).
-    static let build = BuildParameters(postingSizeLimit: 4)
-
-    init(seed: UInt64, index: Int) {
-        var random = SplitMix64(seed: seed ^ (UInt64(index) &* 0xD1B5_4A32_D192_ED03))
-        let roll = random.next() % 100
-        let id = random.next() % UInt64(Self.idSpace)
-        if roll < 3 {
-            self = .checkpoint
-        } else if roll < 4 {
-            self = .compact
-        } else if roll < 6 {
-            self = .collectGarbage
-        } else if roll < 25 {
-            self = .delete(id)
-        } else {
-            let vector = (0..<Self.dimension).map { _ in Float(Int64(random.next() % 2_000_001) - 1_000_000) / 1_000_000 }
-            let length = Int(random.next() % 3000)
-            let payload: [UInt8]? = roll % 7 == 0 ? nil : (0..<length).map { _ in UInt8(truncatingIfNeeded: random.next()) }
-            self = .upsert(Record(id: id, vector: vector, payload: payload))
-        }
+        operation.apply(to: &model)
     }
 }

@@ -53,6 +53,8 @@ public final class AeonStore: Sendable {
     /// Where postings past their limit are split, off the writers' path (one at a time).
     private let splitter = DispatchQueue(label: "aeon.splits")
     private let splitsScheduled = Atomic<Bool>(false)
+    /// Whether the splitting queue is at work (the power-loss test reports cuts that land then).
+    private let splitsRunning = Atomic<Bool>(false)
     /// Search buffers not in use, so a query does not allocate its scratch space.
     private let contexts = Mutex<[SearchContext]>([])
 
@@ -424,6 +426,8 @@ public final class AeonStore: Sendable {
     /// whose posting changed meanwhile is dropped; the next write to it asks again.
     private func runSplits() {
         splitsScheduled.store(false, ordering: .releasing)
+        splitsRunning.store(true, ordering: .relaxed)
+        defer { splitsRunning.store(false, ordering: .relaxed) }
         let (index, requests) = self.index.withLock { live in (live, live?.takeSplitRequests() ?? []) }
         guard let index else { return }
         let context = borrowContext()
@@ -453,6 +457,9 @@ public final class AeonStore: Sendable {
         // Splits that applying these asked for (a moved entry filling a posting).
         if self.index.withLock({ $0 === index && index.hasSplitRequests }) { scheduleSplits() }
     }
+
+    /// Whether a background split is being planned or applied right now.
+    @_spi(Testing) public var isSplitting: Bool { splitsRunning.load(ordering: .relaxed) }
 
     /// Batches at least this large are logged on another thread while this one routes them,
     /// whatever the durability: encoding, checksumming and writing a thousand 384-d records takes

@@ -1,0 +1,359 @@
+import Dispatch
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The power-loss crash test: a store runs the seeded operation stream (``CrashOperation``)
+/// over a ``PowerLossFileIO``, the power is cut at a random moment or after the k-th sync point,
+/// the store is reopened from what the disk durably held, and the result is checked against
+/// what each durability mode promises:
+///
+/// - ``Durability/synchronous``: every acknowledged write survives;
+/// - ``Durability/batched(milliseconds:)``: every write acknowledged before the last log sync
+///   that completed survives;
+/// - ``Durability/none``: every write acknowledged before the last acknowledged checkpoint,
+///   fold, compaction or collection survives;
+///
+/// and in every mode the store equals the state after some prefix of the operations tried (no
+/// holes), deleted ids stay deleted in `get` and in search results, every present record is
+/// found by its own vector, and `verify` finds nothing wrong.
+///
+/// One iteration: open the image the last cut left (recovery may itself be cut), check it, run
+/// up to ``Configuration/maxOperations`` operations, cut, write the durable image out for the
+/// next iteration.
+@_spi(Testing) public struct PowerLossHarness {
+    /// What to run.
+    public struct Configuration: Sendable {
+        /// A directory for the iterations' images (each in its own subdirectory, removed after use).
+        public var directory: String
+        /// Cut-and-recover iterations.
+        public var iterations: Int
+        /// Seed of the operations, the cut points and the torn pieces.
+        public var seed: UInt64
+        /// The durability modes, taken in turn by the iterations.
+        public var modes: [Durability]
+        /// Keep random pieces of unsynced writes and directory changes at every other cut.
+        public var torn: Bool
+        /// The most operations an iteration runs before the power is cut.
+        public var maxOperations: Int
+        /// Syncs to drop (see ``PowerLossFileIO/Options/dropSync``): the tests that prove the
+        /// harness sees a missing sync.
+        public var dropSync: (@Sendable (PowerLossFileIO.SyncCall) -> Bool)?
+        /// Stop at the first iteration that finds a problem.
+        public var stopAtFirstFailure: Bool
+
+        /// A configuration.
+        public init(
+            directory: String, iterations: Int, seed: UInt64, modes: [Durability] = [.synchronous, .batched(milliseconds: 1), .none],
+            torn: Bool = true, maxOperations: Int = 40, dropSync: (@Sendable (PowerLossFileIO.SyncCall) -> Bool)? = nil,
+            stopAtFirstFailure: Bool = false
+        ) {
+            precondition(!modes.isEmpty && iterations >= 0 && maxOperations >= 1, "PowerLossHarness: bad configuration")
+            self.directory = directory
+            self.iterations = iterations
+            self.seed = seed
+            self.modes = modes
+            self.torn = torn
+            self.maxOperations = maxOperations
+            self.dropSync = dropSync
+            self.stopAtFirstFailure = stopAtFirstFailure
+        }
+    }
+
+    /// What a run found.
+    public struct Report: Sendable {
+        /// Iterations run.
+        public var iterations = 0
+        /// Acknowledged writes (upserts, deletes) whose survival was required and checked.
+        public var checked = 0
+        /// Ids whose contents no allowed outcome explains: a required write lost, a deleted id
+        /// back (in `get` or in search), or data nobody wrote.
+        public var lost = 0
+        /// Recovered states in which every id is explained but no single prefix of the
+        /// operations is: a later write survived an earlier one that did not.
+        public var holes = 0
+        /// Opens that failed, and `verify` or reads that reported damage.
+        public var corruptOpens = 0
+        /// Where the cuts landed: the operation in flight ("checkpoint", "fold", "compaction",
+        /// "gc", "upsert", "delete", "recovery", "between operations"), and "split" when a
+        /// background split was running.
+        public var cutsInside: [String: Int] = [:]
+        /// What went wrong, one line per finding (the first few of each iteration).
+        public var problems: [String] = []
+
+        /// Whether anything was lost or found damaged.
+        public var failed: Bool { lost > 0 || holes > 0 || corruptOpens > 0 || !problems.isEmpty }
+
+        /// The closing line of `aeonctl crashtest --power-loss`.
+        public var summary: String {
+            "power-loss iterations: \(iterations), acknowledged writes checked: \(checked), lost: \(lost), holes: \(holes), corrupt opens: \(corruptOpens)"
+        }
+    }
+
+    /// What must hold after the next recovery: the state is `base` with a prefix of `operations`
+    /// applied, at least the first `required`.
+    private struct Expectation {
+        var base: [UInt64: Record] = [:]
+        var operations: [CrashOperation] = []
+        var required = 0
+    }
+
+    private let configuration: Configuration
+    private var random: SplitMix64
+    private var report = Report()
+    private var expectation = Expectation()
+    /// The last vector each id was written with: a deleted id is searched for with it.
+    private var lastVector: [UInt64: [Float]] = [:]
+    private var nextOperation = 0
+    /// Operations run to their end without a cut, and the sync points and mutating calls they
+    /// (and the opens before them) made: where to aim the next cuts.
+    private var observed = (operations: 0, syncPoints: 0, mutations: 0)
+    /// The mode of the iteration whose cut the next check examines.
+    private var lastMode: Durability?
+
+    private init(_ configuration: Configuration) {
+        self.configuration = configuration
+        self.random = SplitMix64(seed: configuration.seed &* 0x9E37_79B9_7F4A_7C15 &+ 7)
+    }
+
+    /// Runs the configured iterations; `progress` gets a line now and then.
+    public static func run(_ configuration: Configuration, progress: (String) -> Void = { _ in }) throws(AeonError) -> Report {
+        var harness = PowerLossHarness(configuration)
+        try harness.run(progress: progress)
+        return harness.report
+    }
+
+    private static func options(_ durability: Durability, io: any FileIO) -> StoreOptions {
+        StoreOptions(
+            dimension: CrashOperation.dimension, metric: .l2, build: CrashOperation.build, io: io, durability: durability,
+            checkpointThreshold: 0)
+    }
+
+    private mutating func run(progress: (String) -> Void) throws(AeonError) {
+        let system = SystemFileIO()
+        var image = configuration.directory + "/cut-0"
+        try system.makeDirectory(image)
+        defer { Self.removeTree(image) }
+        for iteration in 0..<configuration.iterations {
+            let mode = configuration.modes[iteration % configuration.modes.count]
+            let next = configuration.directory + "/cut-\(iteration + 1)"
+            let previous = lastMode
+            let found = try runIteration(iteration, at: image, mode: mode, writingTo: next)
+            report.iterations += 1
+            lastMode = mode
+            Self.removeTree(image)
+            image = next
+            if !found.isEmpty {
+                let after = iteration == 0 ? "" : "after cut \(iteration - 1) (\(previous.map { "\($0)" } ?? "?")): "
+                report.problems += found.prefix(5).map { "iteration \(iteration): " + after + $0 }
+                if configuration.stopAtFirstFailure { break }
+            }
+            if (iteration + 1) % 100 == 0 { progress("\(iteration + 1) iterations: " + report.summary) }
+        }
+    }
+
+    /// One iteration; returns the problems found.
+    private mutating func runIteration(_ iteration: Int, at directory: String, mode: Durability, writingTo next: String)
+        throws(AeonError) -> [String]
+    {
+        let path = directory + "/store"
+        let splitting = Atomic<Bool>(false)
+        let store = Mutex<AeonStore?>(nil)
+        // Where the cut lands: counted from the layer's creation, so it may fall inside recovery.
+        var options = PowerLossFileIO.Options(dropSync: configuration.dropSync)
+        let count = 1 + Int(random.next() % UInt64(configuration.maxOperations))
+        // Cut points spread over the calls that many operations (and the open) make, as far as
+        // earlier iterations tell.
+        let strategy = random.next() % 8
+        let perOperation = (
+            sync: Double(observed.syncPoints + 3) / Double(observed.operations + 1),
+            mutation: Double(observed.mutations + 10) / Double(observed.operations + 1)
+        )
+        if strategy < 4 {
+            options.cutAfterSyncPoint = 1 + Int(random.next() % UInt64(max(1, perOperation.sync * Double(count + 1))))
+        } else if strategy < 7 {
+            options.cutAfterMutation = 1 + Int(random.next() % UInt64(max(1, perOperation.mutation * Double(count + 1))))
+        }
+        let timerMicroseconds = strategy == 7 ? UInt32(random.next() % UInt64(1_000 * count)) : nil
+        options.onCut = { if store.withLock({ $0?.isSplitting ?? false }) { splitting.store(true, ordering: .relaxed) } }
+        let io = try PowerLossFileIO(root: directory, options: options)
+
+        var problems: [String] = []
+        var cutDuring = "between operations"
+        do {
+            let opened = try AeonStore.open(at: path, options: Self.options(mode, io: io))
+            store.withLock { $0 = opened }
+        } catch {
+            if !io.isCut {
+                report.corruptOpens += 1
+                _ = io.cut()
+                // Go on from an empty store.
+                expectation = Expectation()
+                try SystemFileIO().makeDirectory(next)
+                return ["opening failed: \(error)"]
+            }
+        }
+        if io.isCut { cutDuring = "recovery" }
+        if let opened = store.withLock({ $0 }), !io.isCut { problems += check(opened) }
+        if !problems.isEmpty && configuration.stopAtFirstFailure {
+            _ = io.cut()
+            try? store.withLock({ $0 })?.close()
+            return problems
+        }
+
+        // The workload, until the power goes.
+        let timer = timerMicroseconds.map { delay in
+            let thread = Background { usleep(delay); _ = io.cut() }
+            return thread
+        }
+        var acknowledged: [UInt64] = []  // the layer's stamp when each operation returned
+        var tried: [CrashOperation] = []
+        if let opened = store.withLock({ $0 }), !io.isCut {
+            for _ in 0..<count {
+                let operation = CrashOperation(seed: configuration.seed, index: nextOperation)
+                nextOperation += 1
+                tried.append(operation)
+                if case .upsert(let record) = operation { lastVector[record.id] = record.vector }
+                do {
+                    try operation.perform(on: opened)
+                    acknowledged.append(io.stamp)
+                } catch {
+                    if !io.isCut { problems.append("operation \(operation.kind) failed without a cut: \(error)") }
+                    cutDuring = operation.kind
+                    break
+                }
+                if io.isCut { break }
+            }
+        }
+        if !io.isCut {
+            observed.operations += tried.count
+            observed.syncPoints += io.syncPointCount
+            observed.mutations += io.mutationCount
+        }
+        let image = io.cut()
+        timer?.join()
+        if splitting.load(ordering: .relaxed) { report.cutsInside["split", default: 0] += 1 }
+        report.cutsInside[cutDuring, default: 0] += 1
+        try? store.withLock({ $0 })?.close()
+        store.withLock { $0 = nil }
+
+        // What the next recovery must show.
+        var required = 0
+        if mode == .synchronous { required = acknowledged.count }
+        if case .batched = mode, let synced = io.lastSyncStamp(where: { $0.hasPrefix("store/wal/") }) {
+            required = acknowledged.lastIndex { $0 < synced }.map { $0 + 1 } ?? 0
+        }
+        if let maintenance = tried.prefix(acknowledged.count).lastIndex(where: { !$0.isWrite }) {
+            required = max(required, maintenance + 1)
+        }
+        if cutDuring == "recovery" {
+            // Nothing ran; what the previous cut required still holds.
+        } else {
+            expectation.operations = tried
+            expectation.required = required
+        }
+        report.checked += tried.prefix(required).filter(\.isWrite).count
+
+        let torn = configuration.torn && iteration % 2 == 1
+        try image.materialize(at: next, torn: torn, random: &random)
+        return problems
+    }
+
+    private final class Background: @unchecked Sendable {
+        private let group = DispatchGroup()
+        init(_ body: @escaping @Sendable () -> Void) {
+            DispatchQueue.global().async(group: group, execute: body)
+        }
+        func join() { group.wait() }
+    }
+
+    private func contents(of store: AeonStore) throws(AeonError) -> [UInt64: Record] {
+        var result: [UInt64: Record] = [:]
+        for id in 0..<UInt64(CrashOperation.idSpace) { result[id] = try store.get(id: id) }
+        return result
+    }
+
+    /// Checks a reopened store against the expectation; returns the problems, and makes the
+    /// state found the base of the next expectation.
+    private mutating func check(_ store: AeonStore) -> [String] {
+        var problems: [String] = []
+        let actual: [UInt64: Record]
+        do {
+            actual = try contents(of: store)
+        } catch {
+            report.corruptOpens += 1
+            return ["reading the records failed: \(error)"]
+        }
+        // Every prefix from the required one on, and each id's allowed contents.
+        var state = expectation.base
+        for operation in expectation.operations.prefix(expectation.required) { operation.apply(to: &state) }
+        var allowed: [UInt64: [Record?]] = [:]
+        var matched: Int? = nil
+        for p in expectation.required...expectation.operations.count {
+            if p > expectation.required { expectation.operations[p - 1].apply(to: &state) }
+            if matched == nil && state == actual { matched = p }
+            for id in 0..<UInt64(CrashOperation.idSpace) where !(allowed[id]?.contains(state[id]) ?? false) {
+                allowed[id, default: []].append(state[id])
+            }
+        }
+        var unexplained = 0
+        for id in 0..<UInt64(CrashOperation.idSpace) where !(allowed[id]?.contains(actual[id]) ?? false) {
+            unexplained += 1
+            if problems.count < 3 {
+                let expected = allowed[id]?.map { $0 == nil ? "absent" : "a record" }.joined(separator: " or ") ?? "absent"
+                problems.append("id \(id): expected \(expected), found \(actual[id] == nil ? "absent" : "other data")")
+            }
+        }
+        report.lost += unexplained
+        if unexplained == 0 && matched == nil {
+            report.holes += 1
+            problems.append("every id is explained, but no prefix of the \(expectation.operations.count) operations is")
+        }
+        if store.count != actual.count { problems.append("count is \(store.count), \(actual.count) records are readable") }
+
+        do {
+            let damage = try store.verify()
+            if let first = damage.first {
+                report.corruptOpens += 1
+                problems.append("verify: \(first)")
+            }
+        } catch {
+            report.corruptOpens += 1
+            problems.append("verify threw: \(error)")
+        }
+        // Present records are found by their vectors; absent ones are not found by their last.
+        let exhaustive = SearchParameters(nprobe: 1_000_000, epsilon: .infinity)
+        for id in 0..<UInt64(CrashOperation.idSpace) {
+            do {
+                if let record = actual[id] {
+                    if try store.search(record.vector, k: 1, parameters: exhaustive).first?.id != id {
+                        problems.append("search for id \(id)'s vector did not find it first")
+                    }
+                } else if let vector = lastVector[id], try store.search(vector, k: 3, parameters: exhaustive).contains(where: { $0.id == id }) {
+                    report.lost += 1
+                    problems.append("id \(id) is deleted but search returns it")
+                }
+            } catch {
+                problems.append("search threw: \(error)")
+            }
+        }
+        // Go on from what is there (an allowed state, or the damage reported).
+        expectation = Expectation(base: actual)
+        return problems
+    }
+
+    /// Removes a directory tree (the images are the harness's own).
+    static func removeTree(_ path: String) {
+        let io = SystemFileIO()
+        guard io.exists(path).isDirectory, let names = try? io.list(path) else {
+            try? io.remove(path)
+            return
+        }
+        for name in names { removeTree(path + "/" + name) }
+        rmdir(path)
+    }
+}
