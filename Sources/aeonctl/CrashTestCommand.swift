@@ -59,6 +59,14 @@ struct CrashTestCommand: ParsableCommand {
     @Option(name: .long, help: "With --power-loss: the most operations between two cuts.")
     var maxOperations = 40
 
+    @Option(
+        name: .long,
+        help: """
+            With --power-loss: make one class of sync a no-op, to see the test fail \
+            (log-data, log-directory, generation-files, manifest-directory, blob-segments).
+            """)
+    var dropSync: String?
+
     @Flag(name: .long, help: .hidden)
     var child = false
 
@@ -84,11 +92,14 @@ struct CrashTestCommand: ParsableCommand {
         let directory = dir ?? NSTemporaryDirectory() + "aeon-powerloss-\(getpid())"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { if dir == nil { try? FileManager.default.removeItem(atPath: directory) } }
-        let report = try reportingErrors {
-            try PowerLossHarness.run(
-                PowerLossHarness.Configuration(directory: directory, iterations: iterations, seed: seed, maxOperations: maxOperations),
-                progress: { printNote($0) })
+        var configuration = PowerLossHarness.Configuration(directory: directory, iterations: iterations, seed: seed, maxOperations: maxOperations)
+        if let dropSync {
+            guard let dropped = PowerLossHarness.SyncClass(rawValue: dropSync) else {
+                throw ValidationError("--drop-sync: no class \(dropSync); one of " + PowerLossHarness.SyncClass.allCases.map(\.rawValue).joined(separator: ", "))
+            }
+            configuration.dropSync = { dropped.matches($0) }
         }
+        let report = try reportingErrors { try PowerLossHarness.run(configuration, progress: { printNote($0) }) }
         for problem in report.problems.prefix(40) { printError(problem) }
         let places = report.cutsInside.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
         print("cuts landed in: \(places)")

@@ -74,6 +74,14 @@ public let directIOAlignment = 4096
 extension FileIO {
     /// No direct writes: a layer that does not offer them writes through the page cache.
     public func openDirect(_ path: String) throws(AeonError) -> Int32? { nil }
+
+    /// Creates the directory `path` if it is missing and makes its entry durable (syncs its
+    /// parent): a directory whose creation a power cut undid takes every file in it along.
+    func makeDirectoryDurably(_ path: String) throws(AeonError) {
+        guard !exists(path).exists else { return }
+        try makeDirectory(path)
+        try syncDirectory(FilePaths.parent(of: path))
+    }
 }
 
 /// How a file is opened.

@@ -76,9 +76,7 @@ public struct SystemFileIO: FileIO {
 
     public func sync(_ fd: Int32, metadata: Bool, path: String) throws(AeonError) {
         #if canImport(Darwin)
-        // fsync on Apple platforms leaves data in the drive's cache.
-        if fcntl(fd, F_FULLFSYNC) == 0 { return }
-        if fsync(fd) != 0 { throw Self.failure("fsync", path: path, errno: errno) }
+        try Self.fullSync(fd, path: path, what: "fcntl(F_FULLFSYNC)")
         #else
         while (metadata ? fsync(fd) : fdatasync(fd)) != 0 {
             if errno == EINTR { continue }
@@ -86,6 +84,25 @@ public struct SystemFileIO: FileIO {
         }
         #endif
     }
+
+    #if canImport(Darwin)
+    /// `fsync` on Apple platforms leaves data in the drive's cache; `F_FULLFSYNC` flushes it. Only
+    /// where the file system does not offer it (`ENOTSUP`, `EINVAL`: some network and FUSE file
+    /// systems) does a plain `fsync` stand in; any other failure is the sync's failure, never
+    /// hidden behind a later call's success.
+    private static func fullSync(_ fd: Int32, path: String, what: String) throws(AeonError) {
+        while fcntl(fd, F_FULLFSYNC) != 0 {
+            let code = errno
+            if code == EINTR { continue }
+            guard code == ENOTSUP || code == EINVAL else { throw failure(what, path: path, errno: code) }
+            while fsync(fd) != 0 {
+                if errno == EINTR { continue }
+                throw failure("fsync", path: path, errno: errno)
+            }
+            return
+        }
+    }
+    #endif
 
     public func resize(_ fd: Int32, to size: UInt64, path: String) throws(AeonError) {
         while ftruncate(fd, off_t(size)) != 0 {
@@ -142,7 +159,7 @@ public struct SystemFileIO: FileIO {
         let fd = try open(path, access: .readOnly, create: false, exclusive: false, truncate: false)
         defer { try? close(fd, path: path) }
         #if canImport(Darwin)
-        if fsync(fd) != 0 { throw Self.failure("fsync of directory", path: path, errno: errno) }
+        try Self.fullSync(fd, path: path, what: "fcntl(F_FULLFSYNC) of directory")
         #else
         while fsync(fd) != 0 {
             if errno == EINTR { continue }

@@ -534,6 +534,11 @@ public final class AeonStore: Sendable {
         gate.leaveExclusive()
         let (snap, lsn, frozen) = try taken.get()
         guard force || recluster || !relocations.isEmpty || !snap.delta.isEmpty || snap.manifest.checkpointLSN < lsn else { return }
+        // The log through `lsn` is durable before a manifest names it: written with `.none` or
+        // `.batched`, it may still be in the page cache, and a manifest past the log's durable
+        // end would let a power cut take the records between them, and leave the log to go on
+        // after a gap.
+        try wal?.sync()
 
         // 2. The new generation, while writers continue: a layer holding only what changed,
         // or (a fold) the whole index rewritten.
@@ -801,6 +806,7 @@ public final class AeonStore: Sendable {
                 gate.enterExclusive()
                 defer { gate.leaveExclusive() }
                 let snap = try snapshot()
+                try wal?.sync()
                 let lsn = wal?.lastLSN ?? snap.delta.lastLSN
                 let next = try writeGeneration(&contents, previous: snap.manifest, checkpointLSN: lsn)
                 let atlas = try Atlas(io: io, directory: path, manifest: next, blobs: blobs)

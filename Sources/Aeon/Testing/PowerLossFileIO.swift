@@ -103,6 +103,8 @@ import Darwin
     private var frozenImage: DurableImage?
     private var syncPoints = 0
     private var mutations = 0
+    private var cutAfterSyncPoint: Int?
+    private var cutAfterMutation: Int?
     private var clock: UInt64 = 0
     private var lastSyncs: [String: UInt64] = [:]
 
@@ -112,6 +114,8 @@ import Darwin
         while trimmed.count > 1 && trimmed.hasSuffix("/") { trimmed.removeLast() }
         self.root = trimmed
         self.options = options
+        self.cutAfterSyncPoint = options.cutAfterSyncPoint
+        self.cutAfterMutation = options.cutAfterMutation
         try load(rootNode, path: trimmed)
     }
 
@@ -152,6 +156,15 @@ import Darwin
     /// satisfies `matches` (nil if none).
     public func lastSyncStamp(where matches: (String) -> Bool) -> UInt64? {
         lock.withLock { lastSyncs.filter { matches($0.key) }.map(\.value).max() }
+    }
+
+    /// Arms an automatic cut right after the `syncPoints`-th sync point or the `mutations`-th
+    /// mutating call from now, whichever comes first (`nil`: not on that count).
+    public func armCut(afterSyncPoints: Int? = nil, afterMutations: Int? = nil) {
+        lock.withLock {
+            cutAfterSyncPoint = afterSyncPoints.map { syncPoints + $0 }
+            cutAfterMutation = afterMutations.map { mutations + $0 }
+        }
     }
 
     /// Cuts the power now (or returns the image of the cut that already happened).
@@ -226,7 +239,7 @@ import Darwin
     /// After a mutating call took effect: fires an automatic cut that is due.
     private func completed(syncPoint: Bool) {
         if syncPoint { syncPoints += 1 }
-        let due = (syncPoint && options.cutAfterSyncPoint == syncPoints) || options.cutAfterMutation == mutations
+        let due = (syncPoint && cutAfterSyncPoint == syncPoints) || cutAfterMutation == mutations
         if due && !frozen {
             options.onCut?()
             freeze()

@@ -64,6 +64,33 @@ import Darwin
         }
     }
 
+    /// Classes of sync a test can switch off (``Configuration/dropSync``), each guarding a
+    /// promise the harness must then see broken.
+    public enum SyncClass: String, CaseIterable, Sendable {
+        /// `fdatasync` of log segments: the records themselves.
+        case logData = "log-data"
+        /// `fsync` of the log's directory: segments created (and removed) durably.
+        case logDirectory = "log-directory"
+        /// `fsync` of index generation files before the manifest names them.
+        case generationFiles = "generation-files"
+        /// `fsync` of the store directory: the manifest's rename, new generation files.
+        case manifestDirectory = "manifest-directory"
+        /// `fsync` of blob segments before an index points into them.
+        case blobSegments = "blob-segments"
+
+        /// Whether `call` is of this class.
+        public func matches(_ call: PowerLossFileIO.SyncCall) -> Bool {
+            let name = call.path.split(separator: "/").last.map(String.init) ?? call.path
+            switch self {
+            case .logData: return !call.isDirectory && call.path.hasPrefix("store/wal/")
+            case .logDirectory: return call.isDirectory && call.path == "store/wal"
+            case .generationFiles: return !call.isDirectory && name.hasPrefix("atlas-")
+            case .manifestDirectory: return call.isDirectory && call.path == "store"
+            case .blobSegments: return !call.isDirectory && call.path.hasPrefix("store/blobs/")
+            }
+        }
+    }
+
     /// What a run found.
     public struct Report: Sendable {
         /// Iterations run.
@@ -109,9 +136,9 @@ import Darwin
     /// The last vector each id was written with: a deleted id is searched for with it.
     private var lastVector: [UInt64: [Float]] = [:]
     private var nextOperation = 0
-    /// Operations run to their end without a cut, and the sync points and mutating calls they
-    /// (and the opens before them) made: where to aim the next cuts.
-    private var observed = (operations: 0, syncPoints: 0, mutations: 0)
+    /// Per kind of operation: how many ran to their end without a cut, and the sync points and
+    /// mutating calls they made: where to aim the next cuts.
+    private var observed: [String: (operations: Int, syncPoints: Int, mutations: Int)] = [:]
     /// The mode of the iteration whose cut the next check examines.
     private var lastMode: Durability?
 
@@ -168,17 +195,16 @@ import Darwin
         let count = 1 + Int(random.next() % UInt64(configuration.maxOperations))
         // Cut points spread over the calls that many operations (and the open) make, as far as
         // earlier iterations tell.
-        let strategy = random.next() % 8
-        let perOperation = (
-            sync: Double(observed.syncPoints + 3) / Double(observed.operations + 1),
-            mutation: Double(observed.mutations + 10) / Double(observed.operations + 1)
-        )
-        if strategy < 4 {
-            options.cutAfterSyncPoint = 1 + Int(random.next() % UInt64(max(1, perOperation.sync * Double(count + 1))))
-        } else if strategy < 7 {
-            options.cutAfterMutation = 1 + Int(random.next() % UInt64(max(1, perOperation.mutation * Double(count + 1))))
+        // Inside recovery (the open makes a few dozen calls at most), inside operation
+        // `target` (after a random one of the calls that kind of operation makes, as far as
+        // earlier iterations tell), or at a random moment.
+        let strategy = random.next() % 20
+        let target = Int(random.next() % UInt64(count))
+        let bySyncPoint = strategy < 10
+        if strategy < 2 {
+            options.cutAfterMutation = 1 + Int(random.next() % 24)
         }
-        let timerMicroseconds = strategy == 7 ? UInt32(random.next() % UInt64(1_000 * count)) : nil
+        let timerMicroseconds = strategy >= 18 ? UInt32(random.next() % UInt64(1_000 * count)) : nil
         options.onCut = { if store.withLock({ $0?.isSplitting ?? false }) { splitting.store(true, ordering: .relaxed) } }
         let io = try PowerLossFileIO(root: directory, options: options)
 
@@ -213,14 +239,30 @@ import Darwin
         var acknowledged: [UInt64] = []  // the layer's stamp when each operation returned
         var tried: [CrashOperation] = []
         if let opened = store.withLock({ $0 }), !io.isCut {
-            for _ in 0..<count {
+            for i in 0..<count {
                 let operation = CrashOperation(seed: configuration.seed, index: nextOperation)
                 nextOperation += 1
                 tried.append(operation)
                 if case .upsert(let record) = operation { lastVector[record.id] = record.vector }
+                let calls = observed[operation.kind, default: (operations: 0, syncPoints: 0, mutations: 0)]
+                if i == target && strategy >= 2 && strategy < 18 {
+                    let expected = bySyncPoint
+                        ? Double(calls.syncPoints + 2) / Double(calls.operations + 1)
+                        : Double(calls.mutations + 4) / Double(calls.operations + 1)
+                    let k = 1 + Int(random.next() % UInt64(max(1, expected.rounded(.up))))
+                    io.armCut(afterSyncPoints: bySyncPoint ? k : nil, afterMutations: bySyncPoint ? nil : k)
+                }
+                let before = (syncPoints: io.syncPointCount, mutations: io.mutationCount)
                 do {
                     try operation.perform(on: opened)
                     acknowledged.append(io.stamp)
+                    if io.isCut { cutDuring = operation.kind }
+                    if !io.isCut {
+                        observed[operation.kind] = (
+                            calls.operations + 1, calls.syncPoints + io.syncPointCount - before.syncPoints,
+                            calls.mutations + io.mutationCount - before.mutations
+                        )
+                    }
                 } catch {
                     if !io.isCut { problems.append("operation \(operation.kind) failed without a cut: \(error)") }
                     cutDuring = operation.kind
@@ -228,11 +270,6 @@ import Darwin
                 }
                 if io.isCut { break }
             }
-        }
-        if !io.isCut {
-            observed.operations += tried.count
-            observed.syncPoints += io.syncPointCount
-            observed.mutations += io.mutationCount
         }
         let image = io.cut()
         timer?.join()

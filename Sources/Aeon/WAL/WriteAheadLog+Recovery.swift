@@ -43,6 +43,9 @@ struct WALRecovery {
         var tailLength: Int?
         /// The last segment's format version (whether direct writes may pad it).
         var tailVersion: UInt32?
+        /// The LSN of the last record in the log (the last segment's first LSN − 1 when it holds
+        /// none): below `report.nextLSN − 1` when a checkpoint covers the log's end.
+        var tailEndLSN: UInt64
     }
 
     func run(afterLSN checkpoint: UInt64, replay: (UInt64, [UInt8]) throws(AeonError) -> Void) throws(AeonError) -> Outcome {
@@ -52,6 +55,7 @@ struct WALRecovery {
         var kept: [(sequence: UInt64, firstLSN: UInt64)] = []
         var tailLength: Int? = nil
         var tailVersion: UInt32? = nil
+        var tailEndLSN: UInt64 = 0
         var expected: UInt64? = nil  // the LSN the next record must have (strict continuity)
         var index = 0
         segments: while index < names.count {
@@ -81,10 +85,18 @@ struct WALRecovery {
                 index += 1
                 continue
             }
-            if let e = expected, header.firstLSN != e, mode == .strict {
-                throw AeonError(.corrupt, "WAL segment starts at LSN \(header.firstLSN), expected \(e)", path: path, offset: 24)
+            // LSNs missing before a segment are damage, unless the checkpoint covers them: a
+            // segment started after the log's end was lost, or LSNs were consumed by failed
+            // appends, both before the checkpoint recorded them.
+            let first = expected ?? min(header.firstLSN, checkpoint + 1)
+            if header.firstLSN != first && !(header.firstLSN > first && header.firstLSN - 1 <= checkpoint) {
+                let what = header.firstLSN > first
+                    ? "log records \(first)…\(header.firstLSN - 1) are missing (the checkpoint covers \(checkpoint))"
+                    : "WAL segment starts at LSN \(header.firstLSN), expected \(first)"
+                if mode == .strict { throw AeonError(.corrupt, what, path: path, offset: 24) }
+                report.skipped.append("\(name) @ 24: \(what)")
             }
-            if expected == nil { expected = header.firstLSN }
+            expected = header.firstLSN
             kept.append((sequence, header.firstLSN))
 
             var end = bytes.count
@@ -189,6 +201,7 @@ struct WALRecovery {
             try file.close()
             tailLength = end
             tailVersion = header.version
+            tailEndLSN = (expected ?? header.firstLSN) - 1
             if stop {
                 // Anything after a torn tail was never durable: later segments hold no valid data.
                 if !readOnly {
@@ -203,7 +216,8 @@ struct WALRecovery {
         }
         // Every kept segment set `tailLength` to its valid end as it was read; the last one's is
         // where appending continues (a later segment removed or skipped never set it).
-        return Outcome(report: report, segments: kept, tailLength: kept.isEmpty ? nil : tailLength, tailVersion: tailVersion)
+        return Outcome(
+            report: report, segments: kept, tailLength: kept.isEmpty ? nil : tailLength, tailVersion: tailVersion, tailEndLSN: tailEndLSN)
     }
 
     private func segmentHasValidHeader(_ name: String) throws(AeonError) -> Bool {

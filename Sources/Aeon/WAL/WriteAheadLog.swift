@@ -106,7 +106,7 @@ public final class WriteAheadLog: @unchecked Sendable {
         self.io = io
         self.directory = directory
         self.options = options
-        try io.makeDirectory(directory)
+        try io.makeDirectoryDurably(directory)
         let outcome = try WALRecovery(io: io, directory: directory, mode: options.recovery).run(afterLSN: checkpoint, replay: replay)
         recovery = outcome.report
         segments = outcome.segments
@@ -114,13 +114,21 @@ public final class WriteAheadLog: @unchecked Sendable {
         writtenLSN = nextLSN - 1
         durableLSN = nextLSN - 1
         syncWantedLSN = nextLSN - 1
-        if let last = segments.last, let length = outcome.tailLength {
-            file = try StorageFile(io: io, path: directory + "/" + WALFormat.segmentName(last.sequence), access: .readWrite)
+        if let last = segments.last, let length = outcome.tailLength, outcome.tailEndLSN + 1 == nextLSN {
+            let tail = try StorageFile(io: io, path: directory + "/" + WALFormat.segmentName(last.sequence), access: .readWrite)
+            // The tail may hold records a process that wrote with `.none` or `.batched` left in
+            // the page cache only: make them durable before anything written after them claims
+            // (with the after-sync flag) that everything before it is.
+            try tail.sync(metadata: true)
+            file = tail
             fileOffset = length
             zeroedEnd = length
             // Appends continue in this segment; direct writes only once the next one is started.
             directUnavailable = outcome.tailVersion != WALFormat.paddedVersion
         } else {
+            // No segment yet, or a checkpoint covers the log's end (its records were lost, or
+            // LSNs were consumed by appends that failed): the first write starts a segment at
+            // the next LSN, so the log never has a gap that recovery would read as damage.
             file = nil
             fileOffset = 0
         }
@@ -247,8 +255,11 @@ public final class WriteAheadLog: @unchecked Sendable {
 
     /// Leads write rounds or waits for the leader until `done` holds.
     private func waitUntil(_ done: () -> Bool) throws(AeonError) {
-        while !done() {
+        // The failure first: a sync may have returned success after another consumed the error
+        // that dropped these records' pages (see `syncFile`).
+        while true {
             if let failure { throw failure }
+            if done() { return }
             if leading {
                 lock.wait()
             } else {
@@ -267,7 +278,13 @@ public final class WriteAheadLog: @unchecked Sendable {
         do { try body() } catch let e { error = e }
         lock.lock()
         leading = false
-        if let error, failure == nil { failure = error }
+        if let error {
+            if failure == nil { failure = error }
+            // The records still queued are never written: their appenders get the failure, and
+            // the LSNs go back, so that nothing (a checkpoint) can claim them.
+            pending.removeAll()
+            nextLSN = writtenLSN + 1
+        }
         lock.broadcast()
         if let error { throw error }
     }
@@ -293,10 +310,9 @@ public final class WriteAheadLog: @unchecked Sendable {
         let written = writtenLSN
         lock.unlock()
 
-        if overdue, !allDurable, !batch.isEmpty, let file {
+        if overdue, !allDurable, !batch.isEmpty {
             // As the leader nothing else writes meanwhile: everything before this round is durable.
-            try file.sync()
-            lock.withLock { durableLSN = max(durableLSN, written) }
+            try syncFile(through: written)
             allDurable = true
         }
 
@@ -321,10 +337,23 @@ public final class WriteAheadLog: @unchecked Sendable {
             lock.withLock { writtenLSN = last.firstLSN + UInt64(last.records.count) - 1 }
         }
         let (target, needed) = lock.withLock { (writtenLSN, syncWantedLSN > durableLSN) }
-        if needed {
-            try file?.sync()
-            lock.withLock { durableLSN = max(durableLSN, target) }
-        }
+        if needed { try syncFile(through: target) }
+    }
+
+    /// The leader's sync of the current segment, making the records through `target` durable.
+    ///
+    /// Linux reports a writeback error to one `fsync` of a descriptor only: had a window's sync
+    /// (``syncWritten()``) run beside this one, it could take the error for pages of records this
+    /// sync covers, and this one return success. So the syncs never overlap (a window's sync does
+    /// not start while a leader leads, and this one waits for one that runs), and a failure any
+    /// sync reported stops this one from advancing what is durable.
+    private func syncFile(through target: UInt64) throws(AeonError) {
+        lock.withLock { while backgroundSyncing { lock.wait() } }
+        try file?.sync()
+        lock.lock()
+        defer { lock.unlock() }
+        if let failure { throw failure }
+        durableLSN = max(durableLSN, target)
     }
 
     /// Frames `batch` and writes it at `fileOffset`, a chunk at a time: the buffer stays in the
