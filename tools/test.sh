@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The README's test command, and what CI runs: set up, build with no warnings in our code,
-# run the Swift test suite, the crash test (30 SIGKILLs of a writing process), the C kernel
+# run the Swift test suite, the crash tests (30 SIGKILLs of a writing process, 150 simulated
+# power cuts and a cut after each sync point of a short run), the C kernel
 # self-test natively and, on x86-64 Linux, the arm64 (NEON / dot product) kernels under qemu.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,6 +22,10 @@ swift_tests=$(grep -Eo 'Test run with [0-9]+ tests?' "$log" | grep -Eo '[0-9]+' 
 
 echo "== crash test: SIGKILL a writing process 30 times (seed 20261121)"
 .build/debug/aeonctl crashtest --iterations 30 --seed 20261121
+
+echo "== power-loss test: 150 simulated power cuts at random points, and one after each sync point of a 30-operation run"
+.build/debug/aeonctl crashtest --power-loss --iterations 150 --seed 20261202
+.build/debug/aeonctl crashtest --power-loss --sweep 30 --seed 20261202
 
 echo "== C kernel self-test (native)"
 cc_out=$(mktemp -d)

@@ -59,6 +59,9 @@ struct CrashTestCommand: ParsableCommand {
     @Option(name: .long, help: "With --power-loss: the most operations between two cuts.")
     var maxOperations = 40
 
+    @Option(name: .long, help: "With --power-loss: instead of random cuts, cut after each sync point in turn of a fixed run of this many operations, in each durability mode.")
+    var sweep: Int?
+
     @Option(
         name: .long,
         help: """
@@ -99,7 +102,20 @@ struct CrashTestCommand: ParsableCommand {
             }
             configuration.dropSync = { dropped.matches($0) }
         }
-        let report = try reportingErrors { try PowerLossHarness.run(configuration, progress: { printNote($0) }) }
+        var report: PowerLossHarness.Report
+        if let sweep {
+            guard sweep >= 1 else { throw ValidationError("--sweep must be at least 1") }
+            report = PowerLossHarness.Report()
+            for mode in configuration.modes {
+                var one = configuration
+                one.modes = [mode]
+                let part = try reportingErrors { try PowerLossHarness.sweep(one, operations: sweep, progress: { printNote("\(mode): " + $0) }) }
+                printNote("\(mode): \(part.iterations) cut points")
+                report.merge(part)
+            }
+        } else {
+            report = try reportingErrors { try PowerLossHarness.run(configuration, progress: { printNote($0) }) }
+        }
         for problem in report.problems.prefix(40) { printError(problem) }
         let places = report.cutsInside.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
         print("cuts landed in: \(places)")

@@ -95,6 +95,9 @@ import Darwin
     public struct Report: Sendable {
         /// Iterations run.
         public var iterations = 0
+
+        /// An empty report.
+        public init() {}
         /// Acknowledged writes (upserts, deletes) whose survival was required and checked.
         public var checked = 0
         /// Ids whose contents no allowed outcome explains: a required write lost, a deleted id
@@ -111,6 +114,17 @@ import Darwin
         public var cutsInside: [String: Int] = [:]
         /// What went wrong, one line per finding (the first few of each iteration).
         public var problems: [String] = []
+
+        /// Adds another run's counts to these.
+        public mutating func merge(_ other: Report) {
+            iterations += other.iterations
+            checked += other.checked
+            lost += other.lost
+            holes += other.holes
+            corruptOpens += other.corruptOpens
+            for (place, n) in other.cutsInside { cutsInside[place, default: 0] += n }
+            problems += other.problems
+        }
 
         /// Whether anything was lost or found damaged.
         public var failed: Bool { lost > 0 || holes > 0 || corruptOpens > 0 || !problems.isEmpty }
@@ -139,6 +153,8 @@ import Darwin
     /// Per kind of operation: how many ran to their end without a cut, and the sync points and
     /// mutating calls they made: where to aim the next cuts.
     private var observed: [String: (operations: Int, syncPoints: Int, mutations: Int)] = [:]
+    /// Whether the last iteration's cut fired by itself (rather than once its operations ended).
+    private var lastCutFired = false
     /// The mode of the iteration whose cut the next check examines.
     private var lastMode: Durability?
 
@@ -183,30 +199,79 @@ import Darwin
         }
     }
 
-    /// One iteration; returns the problems found.
-    private mutating func runIteration(_ iteration: Int, at directory: String, mode: Durability, writingTo next: String)
-        throws(AeonError) -> [String]
+    /// Cuts after every sync point in turn: for k = 1, 2, … a new store (in `configuration`'s
+    /// first mode) runs operations `0..<operations` of the stream, the power is cut right after its
+    /// k-th sync point (store creation included), and the image is reopened and checked; then
+    /// four more operations run synchronously on it, and after another cut it is checked again;
+    /// until the operations end before the k-th sync point. Torn writes are not kept (every cut point
+    /// is taken exactly). Returns one report over all cuts.
+    public static func sweep(_ configuration: Configuration, operations: Int, progress: (String) -> Void = { _ in })
+        throws(AeonError) -> Report
     {
+        var total = Report()
+        var k = 1
+        while true {
+            var harness = PowerLossHarness(configuration)
+            let mode = configuration.modes[0]
+            let empty = configuration.directory + "/sweep-\(k)-a"
+            let image = configuration.directory + "/sweep-\(k)-b"
+            let after = configuration.directory + "/sweep-\(k)-c"
+            let last = configuration.directory + "/sweep-\(k)-d"
+            try SystemFileIO().makeDirectory(empty)
+            defer { for path in [empty, image, after, last] { removeTree(path) } }
+            var found = try harness.runIteration(0, at: empty, mode: mode, writingTo: image, fixed: (operations, k))
+            let reached = harness.lastCutFired
+            let places = harness.report.cutsInside
+            // Then a few synchronous writes on what recovery made of it, and a check of those:
+            // a log that recovery left to go on after a gap loses them.
+            found += try harness.runIteration(1, at: image, mode: .synchronous, writingTo: after, fixed: (4, nil))
+            found += try harness.runIteration(2, at: after, mode: .synchronous, writingTo: last, fixed: (0, nil))
+            harness.report.cutsInside = places
+            harness.report.iterations = 1
+            harness.report.problems = found.prefix(5).map { "cut after sync point \(k): " + $0 }
+            total.merge(harness.report)
+            if !found.isEmpty && configuration.stopAtFirstFailure { break }
+            if !reached { break }
+            if k % 50 == 0 { progress("\(k) cut points: " + total.summary) }
+            k += 1
+        }
+        return total
+    }
+
+    /// One iteration; returns the problems found. `fixed` replaces the random plan: that many
+    /// operations, and a cut right after that sync point counted from the layer's creation (or
+    /// none: a cut once they are done).
+    private mutating func runIteration(
+        _ iteration: Int, at directory: String, mode: Durability, writingTo next: String,
+        fixed: (operations: Int, cutAfterSyncPoint: Int?)? = nil
+    ) throws(AeonError) -> [String] {
         let path = directory + "/store"
         let splitting = Atomic<Bool>(false)
+        let fired = Atomic<Bool>(false)
         let store = Mutex<AeonStore?>(nil)
-        // Where the cut lands: counted from the layer's creation, so it may fall inside recovery.
         var options = PowerLossFileIO.Options(dropSync: configuration.dropSync)
-        let count = 1 + Int(random.next() % UInt64(configuration.maxOperations))
-        // Cut points spread over the calls that many operations (and the open) make, as far as
-        // earlier iterations tell.
+        let count = fixed?.operations ?? 1 + Int(random.next() % UInt64(configuration.maxOperations))
         // Inside recovery (the open makes a few dozen calls at most), inside operation
         // `target` (after a random one of the calls that kind of operation makes, as far as
         // earlier iterations tell), or at a random moment.
-        let strategy = random.next() % 20
-        let target = Int(random.next() % UInt64(count))
+        var strategy = random.next() % 20
+        let target = Int(random.next() % UInt64(max(1, count)))
         let bySyncPoint = strategy < 10
         if strategy < 2 {
+            // Counted from the layer's creation, so it falls inside recovery.
             options.cutAfterMutation = 1 + Int(random.next() % 24)
         }
-        let timerMicroseconds = strategy >= 18 ? UInt32(random.next() % UInt64(1_000 * count)) : nil
-        options.onCut = { if store.withLock({ $0?.isSplitting ?? false }) { splitting.store(true, ordering: .relaxed) } }
+        if let fixed {
+            strategy = 20
+            options.cutAfterSyncPoint = fixed.cutAfterSyncPoint
+        }
+        let timerMicroseconds = strategy >= 18 && strategy < 20 ? UInt32(random.next() % UInt64(1_000 * max(1, count))) : nil
+        options.onCut = {
+            fired.store(true, ordering: .relaxed)
+            if store.withLock({ $0?.isSplitting ?? false }) { splitting.store(true, ordering: .relaxed) }
+        }
         let io = try PowerLossFileIO(root: directory, options: options)
+        defer { lastCutFired = fired.load(ordering: .relaxed) }
 
         var problems: [String] = []
         var cutDuring = "between operations"
