@@ -79,19 +79,39 @@ struct ImportCommand: ParsableCommand {
 
         progress.show("building the index from \(records.count) records…")
         let buildStart = clock.now
+        var checkpointError: AeonError?
         let (statistics, level, added) = try reportingErrors {
             let store = try AeonStore.open(
                 at: store, options: StoreOptions(dimension: dimension, metric: metric.flatMap(Metric.init(name:)), build: buildOptions.parameters))
             let adding = !replace && store.count > 0
             if adding {
                 var index = 0
-                while index < records.count {
-                    let end = min(index + 1000, records.count)
-                    try store.upsert(Array(records[index..<end]), durability: .none)
-                    progress.show("upserted \(end) of \(records.count) records…")
-                    index = end
+                do {
+                    while index < records.count {
+                        let end = min(index + 1000, records.count)
+                        try store.upsert(Array(records[index..<end]), durability: .none)
+                        progress.show("upserted \(end) of \(records.count) records…")
+                        index = end
+                    }
+                    // Durable in the log before anything else can fail.
+                    try store.sync()
+                } catch {
+                    progress.clear()
+                    // Say exactly what is durable: the batches written before the failure, if the
+                    // log can still be synced (a failed log refuses, and then none of them is).
+                    var durable = 0
+                    if index > 0, (try? store.sync()) != nil { durable = index }
+                    printError(
+                        "importing stopped at record \(index + 1) of \(records.count): \(error); "
+                            + (durable > 0 ? "the first \(durable) records (ids \(records[0].id)…\(records[durable - 1].id)) are durable" : "none is durable"))
+                    throw error
                 }
-                try store.checkpoint()
+                do throws(AeonError) {
+                    try store.checkpoint()
+                } catch {
+                    // Every record is durable in the log and replayed on open: the import stands.
+                    checkpointError = error
+                }
             } else {
                 try store.build(records)
             }
@@ -99,13 +119,20 @@ struct ImportCommand: ParsableCommand {
             try store.close()
             return (statistics, store.kernels.level, adding)
         }
+        if let checkpointError {
+            progress.clear()
+            printNote(
+                "warning: all \(records.count) records are durable in the log (replayed on every open), but the checkpoint that "
+                    + "folds them into the index failed: \(checkpointError). Run 'aeonctl checkpoint \(store)' once that is mended.")
+        }
         progress.clear()
         let buildSeconds = seconds(clock.now - buildStart)
         if json {
             print(
                 "{\"records\":\(statistics.records),\"imported\":\(records.count),\"postings\":\(statistics.postings),"
                     + "\"replication\":\(statistics.replicationFactor),\"build_s\":\(buildSeconds),"
-                    + "\"read_s\":\(readSeconds),\"index_bytes\":\(statistics.indexBytes),\"simd_level\":\"\(level)\"}")
+                    + "\"read_s\":\(readSeconds),\"index_bytes\":\(statistics.indexBytes),\"simd_level\":\"\(level)\","
+                    + "\"checkpointed\":\(checkpointError == nil)}")
         } else {
             print(
                 "\(added ? "added" : "imported") \(records.count) records (\(dimension)-d) into \(store): \(statistics.records) in all, "

@@ -52,8 +52,8 @@ extension BlobArena {
     public func retire(segments generations: some Sequence<UInt64>) throws(AeonError) {
         let generations = Array(generations)
         try writer.withLock { w throws(AeonError) in
-            if w.closed { throw AeonError(.invalidArgument, "the blob arena is closed", path: directory) }
-            if options.readOnly { throw AeonError(.invalidArgument, "the blob arena is open read-only", path: directory) }
+            if w.closed { throw AeonError(.closed, "the blob arena is closed", path: directory) }
+            if options.readOnly { throw AeonError(.readOnly, "the blob arena is open read-only", path: directory) }
             let retired = table.withLock { t in
                 generations.compactMap { generation -> BlobSegment? in
                     precondition(generation != t.activeGeneration, "BlobArena.retire: segment \(generation) is the active one")

@@ -49,7 +49,7 @@ extension BlobArena {
     /// while it uses the record's bytes.
     func locate(_ location: BlobLocation) throws(AeonError) -> (segment: BlobSegment, record: BlobSegment.Record) {
         let (segment, end) = try table.withLock { t throws(AeonError) -> (BlobSegment, Int) in
-            if t.closed { throw AeonError(.invalidArgument, "the blob arena is closed", path: directory) }
+            if t.closed { throw AeonError(.closed, "the blob arena is closed", path: directory) }
             guard let segment = t.segments[location.segment] else {
                 throw AeonError(
                     .corrupt, "blob \(location) is in a segment the arena does not hold (never written, or retired)",

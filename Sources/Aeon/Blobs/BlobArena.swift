@@ -112,7 +112,7 @@ public final class BlobArena: Sendable {
         }
         if options.readOnly {
             var writer = WriterState(nextGeneration: 0)
-            writer.failure = AeonError(.invalidArgument, "the blob arena is open read-only", path: directory)
+            writer.failure = AeonError(.readOnly, "the blob arena is open read-only", path: directory)
             var segments: [UInt64: BlobSegment] = [:]
             let generations = existing.exists ? try io.list(directory).compactMap(BlobFormat.generation(ofSegment:)) : []
             for generation in generations {
@@ -196,7 +196,7 @@ public final class BlobArena: Sendable {
     func withWriter<R: Sendable>(_ body: (inout WriterState) throws(AeonError) -> R) throws(AeonError) -> R {
         try writer.withLock { w throws(AeonError) -> R in
             if let failure = w.failure { throw failure }
-            if w.closed { throw AeonError(.invalidArgument, "the blob arena is closed", path: directory) }
+            if w.closed { throw AeonError(.closed, "the blob arena is closed", path: directory) }
             return try body(&w)
         }
     }

@@ -69,6 +69,9 @@ extension AeonError {
             case dimensionMismatch
             case invalidVector
             case compression
+            case closed
+            case readOnly
+            case failed
         }
 
         private let wrapped: Wrapped
@@ -96,6 +99,14 @@ extension AeonError {
         public static let invalidVector = Code(.invalidVector)
         /// Compressed data could not be compressed or decompressed.
         public static let compression = Code(.compression)
+        /// The store (or its log or blob arena) was closed.
+        public static let closed = Code(.closed)
+        /// A write to a store (or arena) opened read-only.
+        public static let readOnly = Code(.readOnly)
+        /// An earlier failure (a log write or sync that failed, an index that could not be
+        /// maintained) left the store unable to take writes safely: what is on disk is intact,
+        /// and reopening the store recovers it.
+        public static let failed = Code(.failed)
 
         public var description: String {
             switch wrapped {
@@ -110,6 +121,9 @@ extension AeonError {
             case .dimensionMismatch: "dimension mismatch"
             case .invalidVector: "invalid vector"
             case .compression: "compression error"
+            case .closed: "closed"
+            case .readOnly: "read-only"
+            case .failed: "failed: reopen the store"
             }
         }
     }

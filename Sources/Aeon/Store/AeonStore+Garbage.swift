@@ -52,7 +52,7 @@ extension AeonStore {
     }
 
     private func collectGarbage(garbageRatio: Double, recluster: Bool) throws(AeonError) -> GarbageCollectionReport {
-        guard !isReadOnly else { throw AeonError(.invalidArgument, "the store is open read-only", path: path) }
+        guard !isReadOnly else { throw AeonError(.readOnly, "the store is open read-only", path: path) }
         guard garbageRatio >= 0, garbageRatio <= 1 else {
             throw AeonError(.invalidArgument, "the garbage ratio must be in 0...1 (got \(garbageRatio))")
         }

@@ -52,6 +52,8 @@ public final class AeonStore: Sendable {
     private let gate = WriteGate()
     /// Where postings past their limit are split, off the writers' path (one at a time).
     private let splitter = DispatchQueue(label: "aeon.splits")
+    /// Set when the online index could not be maintained (see ``fail(_:while:)``).
+    private let failure = Mutex<AeonError?>(nil)
     private let splitsScheduled = Atomic<Bool>(false)
     /// Whether the splitting queue is at work (the power-loss test reports cuts that land then).
     private let splitsRunning = Atomic<Bool>(false)
@@ -223,7 +225,7 @@ public final class AeonStore: Sendable {
     private func snapshot() throws(AeonError) -> Snapshot {
         let result = state.withLock { state -> Result<Snapshot, AeonError> in
             state.closed
-                ? .failure(AeonError(.invalidArgument, "the store is closed", path: path))
+                ? .failure(AeonError(.closed, "the store is closed", path: path))
                 : .success(Snapshot(manifest: state.manifest, atlas: state.atlas, delta: state.delta, live: state.live))
         }
         return try result.get()
@@ -242,7 +244,7 @@ public final class AeonStore: Sendable {
 
     private func reading(pendingFor id: UInt64? = nil) throws(AeonError) -> Reading {
         let result = state.withLock { state -> Result<Reading, AeonError> in
-            guard !state.closed else { return .failure(AeonError(.invalidArgument, "the store is closed", path: path)) }
+            guard !state.closed else { return .failure(AeonError(.closed, "the store is closed", path: path)) }
             return .success(Reading(
                 atlas: state.atlas, live: state.live,
                 count: Int(state.manifest.recordCount) - state.delta.hiddenBaseCount + state.delta.liveCount,
@@ -279,8 +281,22 @@ public final class AeonStore: Sendable {
     // MARK: writing
 
     private func writable() throws(AeonError) -> WriteAheadLog? {
-        guard !isReadOnly else { throw AeonError(.invalidArgument, "the store is open read-only", path: path) }
+        guard !isReadOnly else { throw AeonError(.readOnly, "the store is open read-only", path: path) }
+        if let failure = failure.withLock({ $0 }) { throw failure }
         return wal
+    }
+
+    /// Refuses every later write and checkpoint: the online index could not be brought back in
+    /// line with what the log holds, so a checkpoint of it could leave logged writes out, and
+    /// searches would miss them. Reads go on over the last consistent view; reopening replays
+    /// the log.
+    private func fail(_ error: AeonError, while what: String) {
+        failure.withLock { failure in
+            guard failure == nil else { return }
+            failure = AeonError(
+                .failed, "the index could not be maintained (\(what): \(error.code): \(error.message)); every acknowledged write is "
+                    + "in the log: reopen the store", path: path)
+        }
     }
 
     /// Inserts a record, or replaces the one with its id, with the store's durability.
@@ -319,6 +335,17 @@ public final class AeonStore: Sendable {
             throw AeonError(.invalidArgument, "record \(record.id): payload of \(payload.count) bytes exceeds 4 GiB")
         }
         return try VectorValidation.prepare(record.vector, dimension: dimension, metric: metric, what: "record \(record.id)")
+    }
+
+    /// Makes every write acknowledged so far durable (those made with ``Durability/none`` or
+    /// ``Durability/batched(milliseconds:)`` included): returns once the log holding them is
+    /// synced.
+    ///
+    /// - Throws: the log's I/O error, after which the store takes no more writes (reopen it).
+    public func sync() throws(AeonError) {
+        guard let wal = try writable() else { return }
+        _ = try reading()
+        try wal.sync()
     }
 
     /// Deletes the record with `id`, with the store's durability (a no-op, still logged, when
@@ -394,11 +421,7 @@ public final class AeonStore: Sendable {
                 } catch {
                     // The records are logged and in the delta; an index that failed halfway (a
                     // damaged page) is rebuilt from the delta, so the two agree, if it can be.
-                    let delta = state.withLock { $0.delta }
-                    live = try? LiveIndex.replaying(
-                        delta, over: atlas, dimension: dimension, metric: metric, kernels: kernels, parameters: buildParameters)
-                    let view = live?.view
-                    state.withLock { $0.live = view }
+                    rebuild(&live, over: atlas, after: error, while: "applying a write")
                     throw error
                 }
                 let view = live!.view
@@ -413,6 +436,21 @@ public final class AeonStore: Sendable {
         // fails (the disk full, say) must not report it as failed. The next write retries; an
         // explicit checkpoint() surfaces the error.
         if checkpointThreshold > 0 && pending >= checkpointThreshold { try? checkpoint() }
+    }
+
+    /// After applying writes or a split to `live` failed halfway: rebuilds it from the delta
+    /// (the log's contents since the checkpoint) and publishes it; when that fails too, keeps
+    /// the last published view for readers and fails the store (``fail(_:while:)``).
+    private func rebuild(_ live: inout LiveIndex?, over atlas: Atlas?, after error: AeonError, while what: String) {
+        let delta = state.withLock { $0.delta }
+        do {
+            live = try LiveIndex.replaying(delta, over: atlas, dimension: dimension, metric: metric, kernels: kernels, parameters: buildParameters)
+            let view = live?.view
+            state.withLock { state in if !state.closed { state.live = view } }
+        } catch let again {
+            live = nil
+            fail(again, while: what + " (after \(error.message))")
+        }
     }
 
     /// Runs the splits writers asked for on the splitting queue, unless a run is already due.
@@ -444,14 +482,12 @@ public final class AeonStore: Sendable {
                 guard live === index else { return }
                 do throws(AeonError) {
                     _ = try index.applySplit(plan)
+                    let view = live?.view
+                    state.withLock { state in if !state.closed { state.live = view } }
                 } catch {
                     // As a failed write: an index that failed halfway is rebuilt from the delta.
-                    let delta = state.withLock { $0.delta }
-                    live = try? LiveIndex.replaying(
-                        delta, over: index.atlas, dimension: dimension, metric: metric, kernels: kernels, parameters: buildParameters)
+                    rebuild(&live, over: index.atlas, after: error, while: "splitting a posting")
                 }
-                let view = live?.view
-                state.withLock { state in if !state.closed { state.live = view } }
             }
         }
         // Splits that applying these asked for (a moved entry filling a posting).
@@ -582,7 +618,15 @@ public final class AeonStore: Sendable {
             return atlas
         }
         gate.leaveExclusive()
-        let atlas = try installed.get()
+        let atlas: Atlas
+        do {
+            atlas = try installed.get()
+        } catch {
+            // The manifest names the new generation; memory still holds the old one, and the
+            // writes since may not be in a rebuilt index: no more writes until a reopen.
+            fail(error, while: "installing generation \(next.generation)")
+            throw error
+        }
         switch accounting {
         case .live(let locations):
             blobs.setLive(locations)

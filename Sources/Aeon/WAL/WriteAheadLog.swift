@@ -63,6 +63,8 @@ public final class WriteAheadLog: @unchecked Sendable {
     /// The file is written (with zeros) up to here: appends below it change no file metadata,
     /// so their `fdatasync` flushes data only instead of also committing a size change.
     private var zeroedEnd = 0
+    /// The disk was too full to zero-fill ahead in the current segment.
+    private var zeroFillUnavailable = false
     /// How far ahead of the write position the segment is zero-filled.
     static let zeroFillAhead = 1 << 20
     /// Appended batches not yet written, kept as their appenders handed them: the leader
@@ -250,7 +252,7 @@ public final class WriteAheadLog: @unchecked Sendable {
 
     private func usable() throws(AeonError) {
         if let failure { throw failure }
-        if closed { throw AeonError(.invalidArgument, "the write-ahead log is closed", path: directory) }
+        if closed { throw AeonError(.closed, "the write-ahead log is closed", path: directory) }
     }
 
     /// Leads write rounds or waits for the leader until `done` holds.
@@ -429,11 +431,18 @@ public final class WriteAheadLog: @unchecked Sendable {
             return
         }
         let end = writeBuffer.endOffset
-        if zeroFilling && end > zeroedEnd {
+        if zeroFilling && !zeroFillUnavailable && end > zeroedEnd {
             let target = PagedFileLayout.align(end, Self.zeroFillAhead) + Self.zeroFillAhead
             let start = max(zeroedEnd, writeBuffer.fileOffset)
-            try file!.write([UInt8](repeating: 0, count: target - start), at: UInt64(start))
-            zeroedEnd = target
+            do {
+                try file!.write([UInt8](repeating: 0, count: target - start), at: UInt64(start))
+                zeroedEnd = target
+            } catch where error.code == .noSpace {
+                // The disk cannot spare a megabyte ahead: give back what the fill took and
+                // append plainly (each sync then commits a size change too) in this segment.
+                try file!.resize(to: UInt64(start))
+                zeroFillUnavailable = true
+            }
         }
         try file!.write(writeBuffer.bytes, at: UInt64(writeBuffer.fileOffset))
         zeroedEnd = max(zeroedEnd, end)
@@ -466,6 +475,7 @@ public final class WriteAheadLog: @unchecked Sendable {
         file = next
         fileOffset = WALFormat.segmentHeaderSize
         zeroedEnd = WALFormat.segmentHeaderSize
+        zeroFillUnavailable = false
         lock.withLock { segments.append((sequence, firstLSN)) }
     }
 

@@ -81,7 +81,9 @@ struct AeonStoreTests {
         #expect(code { _ = try AeonStore.open(at: dir.child("s")) } == .locked)
         let reader = try AeonStore.open(at: dir.child("s"), options: StoreOptions(readOnly: true))
         #expect(reader.count == 800)
-        #expect(code { try reader.build([]) } == .invalidArgument)
+        #expect(code { try reader.build([]) } == .readOnly)
+        #expect(code { try reader.delete(id: 1) } == .readOnly)
+        #expect(code { try reader.checkpoint() } == .readOnly)
         try first.close()
         let second = try AeonStore.open(at: dir.child("s"))
         #expect(second.count == 800)
@@ -105,6 +107,9 @@ struct AeonStoreTests {
         try store.build(Self.data.records)
         try store.close()
         try store.close()
-        #expect(code { _ = try store.search(Self.data.queries[0], k: 1) } == .invalidArgument)
+        #expect(code { _ = try store.search(Self.data.queries[0], k: 1) } == .closed)
+        #expect(code { _ = try store.get(id: 1) } == .closed)
+        #expect(code { try store.delete(id: 1) } == .closed)
+        #expect(code { try store.checkpoint() } == .closed)
     }
 }

@@ -16,6 +16,17 @@ final class FaultyFileIO: FileIO, @unchecked Sendable {
         case syncError
         /// A write through a descriptor from ``openDirect(_:)`` fails (others go on).
         case directWriteError(errno: Int32)
+        /// A sync made on any thread but `thread` (a `pthread_t` as an integer) fails with EIO.
+        case syncErrorOffThread(UInt)
+    }
+
+    /// The calling thread, for ``Fault/syncErrorOffThread(_:)``.
+    static var currentThread: UInt {
+        #if canImport(Glibc)
+        UInt(pthread_self())
+        #else
+        UInt(bitPattern: pthread_self())
+        #endif
     }
 
     private let real = SystemFileIO()
@@ -39,7 +50,7 @@ final class FaultyFileIO: FileIO, @unchecked Sendable {
         let direct = directFDs.withLock { $0.contains(fd) }
         switch trigger({
             switch $0 {
-            case .syncError: false
+            case .syncError, .syncErrorOffThread: false
             case .directWriteError: direct
             default: true
             }
@@ -70,7 +81,11 @@ final class FaultyFileIO: FileIO, @unchecked Sendable {
             while held.withLock({ $0.holding }) { usleep(1000) }
             held.withLock { $0.waiting -= 1 }
         }
-        if trigger({ $0 == .syncError }) != nil {
+        let here = Self.currentThread
+        if trigger({
+            if case .syncErrorOffThread(let thread) = $0 { return thread != here }
+            return $0 == .syncError
+        }) != nil {
             throw AeonError(.io, "injected fsync failure", path: path, errno: EIO)
         }
         try real.sync(fd, metadata: metadata, path: path)

@@ -41,3 +41,30 @@ enum Threads {
         #endif
     }
 }
+
+extension Threads {
+    /// Runs `body` on a new detached thread and returns at once.
+    static func spawn(_ body: @escaping @Sendable () -> Void) {
+        let work = Unmanaged.passRetained(Box(body)).toOpaque()
+        #if canImport(Darwin)
+        var thread: pthread_t? = nil
+        #else
+        var thread = pthread_t()
+        #endif
+        let started = pthread_create(&thread, nil, { raw in
+            Unmanaged<Box>.fromOpaque(raw!).takeRetainedValue().body()
+            return nil
+        }, work)
+        precondition(started == 0, "pthread_create failed: \(started)")
+        #if canImport(Darwin)
+        pthread_detach(thread!)
+        #else
+        pthread_detach(thread)
+        #endif
+    }
+
+    private final class Box: Sendable {
+        let body: @Sendable () -> Void
+        init(_ body: @escaping @Sendable () -> Void) { self.body = body }
+    }
+}
