@@ -31,12 +31,17 @@ public final class BlobArena: Sendable {
         /// Another process may be appending meanwhile; this arena reads what the files held
         /// when it opened.
         public var readOnly: Bool
+        /// The store's identity: new segments carry it (format version 2) and every segment
+        /// must (another store's segment is ``AeonError/Code/corrupt``). `nil` for the arenas of
+        /// stores made before identities (version 1 segments only).
+        public var identity: StoreIdentity?
 
         /// Options.
-        public init(segmentSize: Int = 64 << 20, compressionThreshold: Int = 128, readOnly: Bool = false) {
+        public init(segmentSize: Int = 64 << 20, compressionThreshold: Int = 128, readOnly: Bool = false, identity: StoreIdentity? = nil) {
             self.segmentSize = segmentSize
             self.compressionThreshold = compressionThreshold
             self.readOnly = readOnly
+            self.identity = identity
         }
     }
 
@@ -118,7 +123,8 @@ public final class BlobArena: Sendable {
             for generation in generations {
                 // Torn creations hold nothing referenced: skip them.
                 guard let opened = try BlobSegment.open(
-                    io: io, directory: directory, generation: generation, asNewest: false, segmentSize: options.segmentSize)
+                    io: io, directory: directory, generation: generation, asNewest: false, segmentSize: options.segmentSize,
+                    identity: options.identity)
                 else { continue }
                 segments[generation] = opened.segment
             }
@@ -134,7 +140,8 @@ public final class BlobArena: Sendable {
         for generation in generations.reversed() {
             let asNewest = writer.active == nil && segments.isEmpty
             guard let opened = try BlobSegment.open(
-                io: io, directory: directory, generation: generation, asNewest: asNewest, segmentSize: options.segmentSize)
+                io: io, directory: directory, generation: generation, asNewest: asNewest, segmentSize: options.segmentSize,
+                identity: options.identity)
             else {
                 // A torn creation; when it was the newest, the next older segment becomes the newest.
                 try io.remove(BlobSegment.path(directory: directory, generation: generation))
@@ -255,15 +262,16 @@ public final class BlobArena: Sendable {
     /// or alone in a segment made large enough for it.
     private func fits(_ length: Int, in segment: BlobSegment, at end: Int) -> Bool {
         guard length <= segment.capacity - end else { return false }
-        return end == BlobFormat.segmentHeaderSize || length <= options.segmentSize - end
+        return end == segment.headerSize || length <= options.segmentSize - end
     }
 
     /// Creates the next segment, large enough for a record of `length` bytes, and makes it active.
     private func startSegment(fitting length: Int, _ w: inout WriterState) throws(AeonError) {
         let generation = w.nextGeneration
         w.nextGeneration += 1
-        let capacity = PagedFileLayout.align(max(options.segmentSize, BlobFormat.segmentHeaderSize + length), pageSize)
-        let created = try BlobSegment.create(io: io, directory: directory, generation: generation, capacity: capacity)
+        let capacity = PagedFileLayout.align(max(options.segmentSize, BlobFormat.identifiedHeaderSize + length), pageSize)
+        let created = try BlobSegment.create(
+            io: io, directory: directory, generation: generation, capacity: capacity, identity: options.identity)
         try seal(&w)
         w.active = created.segment
         w.activeFile = created.file

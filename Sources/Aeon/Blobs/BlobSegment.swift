@@ -13,6 +13,8 @@ final class BlobSegment: @unchecked Sendable {
     // guarded by the owning arena's table lock.
     let generation: UInt64
     let path: String
+    /// Bytes of the segment header: where the first record starts.
+    let headerSize: Int
     /// The start of the mapping.
     let base: UnsafeRawPointer
     /// Bytes mapped: the most the segment can hold.
@@ -24,14 +26,15 @@ final class BlobSegment: @unchecked Sendable {
     var liveBytes: Int
 
     /// Maps `capacity` bytes of the open file `fd`.
-    private init(io: any FileIO, path: String, generation: UInt64, fd: Int32, capacity: Int, end: Int) throws(AeonError) {
+    private init(io: any FileIO, path: String, generation: UInt64, fd: Int32, capacity: Int, end: Int, headerSize: Int) throws(AeonError) {
         precondition(capacity >= end && capacity > 0, "BlobSegment: capacity \(capacity) below end \(end)")
         self.io = io
         self.path = path
         self.generation = generation
+        self.headerSize = headerSize
         self.capacity = capacity
         self.end = end
-        self.liveBytes = end - BlobFormat.segmentHeaderSize
+        self.liveBytes = end - headerSize
         self.base = try io.map(fd, length: capacity, path: path)
     }
 
@@ -44,14 +47,15 @@ final class BlobSegment: @unchecked Sendable {
 
     /// Creates segment `generation` with its header, mapped for `capacity` bytes; returns it with
     /// the descriptor appends go through.
-    static func create(io: any FileIO, directory: String, generation: UInt64, capacity: Int) throws(AeonError)
+    static func create(io: any FileIO, directory: String, generation: UInt64, capacity: Int, identity: StoreIdentity?) throws(AeonError)
         -> (segment: BlobSegment, file: StorageFile)
     {
         let path = path(directory: directory, generation: generation)
         let file = try StorageFile(io: io, path: path, access: .readWrite, create: true, exclusive: true)
-        try file.write(BlobFormat.segmentHeader(generation: generation), at: 0)
+        let header = BlobFormat.segmentHeader(generation: generation, identity: identity)
+        try file.write(header, at: 0)
         let segment = try BlobSegment(
-            io: io, path: path, generation: generation, fd: file.fd, capacity: capacity, end: BlobFormat.segmentHeaderSize)
+            io: io, path: path, generation: generation, fd: file.fd, capacity: capacity, end: header.count, headerSize: header.count)
         return (segment, file)
     }
 
@@ -76,7 +80,7 @@ final class BlobSegment: @unchecked Sendable {
     ///   its header, or a header of zeros): it was never synced — a sync makes every segment's
     ///   header durable before it returns — so it holds no blob the store references.
     /// - Throws: ``AeonError/Code/corrupt`` for a bad header (naming the file); I/O errors.
-    static func open(io: any FileIO, directory: String, generation: UInt64, asNewest: Bool, segmentSize: Int)
+    static func open(io: any FileIO, directory: String, generation: UInt64, asNewest: Bool, segmentSize: Int, identity: StoreIdentity?)
         throws(AeonError) -> Opened?
     {
         let path = path(directory: directory, generation: generation)
@@ -86,16 +90,25 @@ final class BlobSegment: @unchecked Sendable {
             throw AeonError(.corrupt, "segment file of \(fileSize) bytes is too large", path: path)
         }
         let size = Int(fileSize)
-        let header = size >= BlobFormat.segmentHeaderSize ? try file.read(count: BlobFormat.segmentHeaderSize, at: 0) : []
+        let header = size >= BlobFormat.segmentHeaderSize
+            ? try file.read(count: min(size, BlobFormat.identifiedHeaderSize), at: 0) : []
         guard let recorded = header.withUnsafeBytes({ BlobFormat.parseSegmentHeader($0) }) else {
             if header.allSatisfy({ $0 == 0 }) { return nil }
             throw AeonError(.corrupt, "not a blob segment (bad magic, version or header checksum)", path: path, offset: 0)
         }
-        guard recorded == generation else {
-            throw AeonError(.corrupt, "header names generation \(recorded), the file name \(generation)", path: path, offset: 16)
+        guard recorded.generation == generation else {
+            throw AeonError(.corrupt, "header names generation \(recorded.generation), the file name \(generation)", path: path, offset: 16)
+        }
+        guard recorded.identity == identity else {
+            throw AeonError(
+                .corrupt,
+                "blob segment belongs to " + (recorded.identity.map { "store \($0)" } ?? "a store without an identity")
+                    + ", not to this store" + (identity.map { " (\($0))" } ?? " (which has none)"),
+                path: path, offset: 28)
         }
         let capacity = PagedFileLayout.align(max(asNewest ? segmentSize : 0, size), pageSize)
-        let segment = try BlobSegment(io: io, path: path, generation: generation, fd: file.fd, capacity: capacity, end: size)
+        let segment = try BlobSegment(
+            io: io, path: path, generation: generation, fd: file.fd, capacity: capacity, end: size, headerSize: recorded.size)
         guard asNewest else {
             try file.close()
             return Opened(segment: segment, file: nil, truncated: false)
@@ -103,14 +116,14 @@ final class BlobSegment: @unchecked Sendable {
         let end = segment.intactEnd(limit: size)
         if end < size { try file.resize(to: UInt64(end)) }
         segment.end = end
-        segment.liveBytes = end - BlobFormat.segmentHeaderSize
+        segment.liveBytes = end - segment.headerSize
         return Opened(segment: segment, file: file, truncated: end < size)
     }
 
     /// The end of the last intact record below `limit`, skipping damage that intact records
     /// follow (found by probing every 8-byte boundary after it).
     private func intactEnd(limit: Int) -> Int {
-        var offset = BlobFormat.segmentHeaderSize
+        var offset = headerSize
         var end = offset
         while offset < limit {
             if let length = intactRecordLength(at: offset, limit: limit) {
@@ -153,7 +166,7 @@ final class BlobSegment: @unchecked Sendable {
     /// - Throws: ``AeonError/Code/corrupt`` naming the segment file and the record's offset.
     func record(at location: BlobLocation, end: Int) throws(AeonError) -> Record {
         let length = Int(location.length)
-        guard location.offset >= UInt64(BlobFormat.segmentHeaderSize), location.offset % UInt64(BlobFormat.alignment) == 0,
+        guard location.offset >= UInt64(headerSize), location.offset % UInt64(BlobFormat.alignment) == 0,
             length >= BlobFormat.recordHeaderSize, length % BlobFormat.alignment == 0,
             location.offset <= UInt64(end), UInt64(length) <= UInt64(end) - location.offset
         else {

@@ -152,7 +152,8 @@ extension AeonStore {
 
         let next = Manifest(
             dimension: dimension, metric: metric, generation: try nextGeneration(after: previous),
-            recordCount: UInt64(deleted.rows - deleted.bits.reduce(0) { $0 + $1.nonzeroBitCount }), checkpointLSN: checkpointLSN)
+            recordCount: UInt64(deleted.rows - deleted.bits.reduce(0) { $0 + $1.nonzeroBitCount }), checkpointLSN: checkpointLSN,
+            identity: previous.identity)
         let builder = AtlasBuilder(io: io, dimension: dimension, metric: metric, parameters: try buildParameters.validated(), kernels: kernels)
         try writeFiles(of: next) { (postingsPath, recordsPath) throws(AeonError) in
             try builder.writeLayer(

@@ -155,7 +155,16 @@ public final class AeonStore: Sendable {
             if let existing = try Manifest.read(io: io, directory: path) {
                 manifest = existing
             } else {
-                let fresh = Manifest(dimension: options.dimension ?? 0, metric: options.metric ?? .cosine, generation: 0, recordCount: 0)
+                let fresh = Manifest(
+                    dimension: options.dimension ?? 0, metric: options.metric ?? .cosine, generation: 0, recordCount: 0,
+                    identity: .random())
+                // The log (and its first segment) exists before the manifest does: a store with
+                // an identity without a log has lost it. Leftovers of an interrupted creation go.
+                try WriteAheadLog.create(io: io, directory: path + "/" + walDirectoryName, identity: fresh.identity!)
+                let blobDirectory = path + "/" + blobDirectoryName
+                if io.exists(blobDirectory).isDirectory {
+                    for name in try io.list(blobDirectory) { try io.remove(blobDirectory + "/" + name) }
+                }
                 try fresh.write(io: io, directory: path)
                 try io.syncDirectory(FilePaths.parent(of: path))
                 manifest = fresh
@@ -169,7 +178,7 @@ public final class AeonStore: Sendable {
             throw AeonError(.invalidArgument, "the store's metric is \(manifest.metric), not \(metric)", path: path)
         }
         let blobs = try BlobArena.open(
-            io: io, directory: path + "/" + blobDirectoryName, options: BlobArena.Options(readOnly: options.readOnly))
+            io: io, directory: path + "/" + blobDirectoryName, options: BlobArena.Options(readOnly: options.readOnly, identity: manifest.identity))
         let atlas = manifest.generation == 0 ? nil : try Atlas(io: io, directory: path, manifest: manifest, blobs: blobs)
         if lock != nil { try removeStaleFiles(io: io, directory: path, keeping: atlas?.layerGenerations ?? []) }
 
@@ -185,10 +194,13 @@ public final class AeonStore: Sendable {
         let report: WALRecoveryReport
         if options.readOnly || options.writeAheadLogDisabled {
             wal = nil
-            report = try WriteAheadLog.replay(io: io, directory: walPath, checkpoint: manifest.checkpointLSN, mode: options.recovery, apply)
+            report = try WriteAheadLog.replay(
+                io: io, directory: walPath, checkpoint: manifest.checkpointLSN, mode: options.recovery,
+                identity: options.writeAheadLogDisabled ? nil : manifest.identity, apply)
         } else {
             let log = try WriteAheadLog(
-                io: io, directory: walPath, options: WriteAheadLog.Options(recovery: options.recovery, directWriteBytes: options.logDirectWriteBytes),
+                io: io, directory: walPath,
+                options: WriteAheadLog.Options(recovery: options.recovery, directWriteBytes: options.logDirectWriteBytes, identity: manifest.identity),
                 checkpoint: manifest.checkpointLSN, replay: apply)
             wal = log
             report = log.recovery
@@ -764,7 +776,7 @@ public final class AeonStore: Sendable {
         contents.pending = []
         let next = Manifest(
             dimension: dimension, metric: metric, generation: try nextGeneration(after: previous),
-            recordCount: UInt64(contents.ids.count), checkpointLSN: checkpointLSN)
+            recordCount: UInt64(contents.ids.count), checkpointLSN: checkpointLSN, identity: previous.identity)
         let builder = AtlasBuilder(io: io, dimension: dimension, metric: metric, parameters: parameters, kernels: kernels)
         let contents = contents
         try writeFiles(of: next) { (postingsPath, recordsPath) throws(AeonError) in

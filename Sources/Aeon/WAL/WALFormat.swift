@@ -5,8 +5,31 @@ enum WALFormat {
     static let version: UInt32 = 1
     /// The version of segments written with direct writes on: they may hold padding fragments.
     static let paddedVersion: UInt32 = 2
-    /// Bytes of the segment header at the start of each segment file.
+    /// The version of segments of a store with an identity: a 48-byte header carrying it;
+    /// padding fragments allowed.
+    static let identifiedVersion: UInt32 = 3
+    /// Bytes of the segment header of versions 1 and 2.
     static let segmentHeaderSize = 32
+    /// Bytes of the segment header of version 3.
+    static let identifiedHeaderSize = 48
+
+    /// Bytes of the header of a segment of `version`.
+    static func headerSize(version: UInt32) -> Int {
+        version == identifiedVersion ? identifiedHeaderSize : segmentHeaderSize
+    }
+
+    /// Whether segments of `version` may hold padding fragments.
+    static func allowsPadding(_ version: UInt32) -> Bool { version == paddedVersion || version == identifiedVersion }
+
+    /// A parsed segment header.
+    struct SegmentHeader: Equatable {
+        var sequence: UInt64
+        var firstLSN: UInt64
+        var version: UInt32
+        var identity: StoreIdentity?
+        /// Where the first fragment starts.
+        var size: Int { WALFormat.headerSize(version: version) }
+    }
     /// Fragments never cross a block boundary; every block starts with a fragment header.
     static let blockSize = 32 * 1024
     /// Bytes of a fragment header.
@@ -25,6 +48,9 @@ enum WALFormat {
     /// possibly written back out of order) from damage to data that had been synced.
     static let afterSyncFlag: UInt8 = 1
 
+    /// A segment being created carries this suffix until its header is durable.
+    static let temporarySuffix = ".tmp"
+
     static func segmentName(_ sequence: UInt64) -> String {
         let digits = String(sequence, radix: 16)
         return "wal-" + String(repeating: "0", count: max(0, 16 - digits.count)) + digits + ".log"
@@ -36,32 +62,39 @@ enum WALFormat {
         return UInt64(name.dropFirst(4).dropLast(4), radix: 16)
     }
 
-    static func segmentHeader(sequence: UInt64, firstLSN: UInt64, version: UInt32 = version) -> [UInt8] {
-        var w = BinaryWriter(capacity: segmentHeaderSize)
+    /// A segment header: version 3 (48 bytes) when `identity` is given, else `version` (1 or
+    /// 2, 32 bytes).
+    static func segmentHeader(sequence: UInt64, firstLSN: UInt64, version: UInt32 = version, identity: StoreIdentity? = nil) -> [UInt8] {
+        let version = identity == nil ? version : identifiedVersion
+        let size = headerSize(version: version)
+        var w = BinaryWriter(capacity: size)
         w.append(magic)
         w.append(version)
         w.append(UInt32(0))  // checksum, filled below
         w.append(sequence)
         w.append(firstLSN)
+        identity?.write(to: &w)
         var bytes = w.bytes
-        let crc = CRC32C.checksum(Array(bytes[0..<12]) + Array(bytes[16..<32]))
+        let crc = CRC32C.checksum(Array(bytes[0..<12]) + Array(bytes[16..<size]))
         withUnsafeBytes(of: crc.littleEndian) { bytes.replaceSubrange(12..<16, with: $0) }
         return bytes
     }
 
-    /// (sequence, first LSN, version) of a segment header, or `nil` when it is not a valid one.
-    static func parseSegmentHeader(_ raw: UnsafeRawBufferPointer) -> (sequence: UInt64, firstLSN: UInt64, version: UInt32)? {
+    /// A segment's header, or `nil` when `raw` does not start with a valid one.
+    static func parseSegmentHeader(_ raw: UnsafeRawBufferPointer) -> SegmentHeader? {
         guard raw.count >= segmentHeaderSize, Array(raw[0..<8]) == magic else { return nil }
         let version = UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 8, as: UInt32.self))
-        guard version == Self.version || version == paddedVersion else { return nil }
+        guard version == Self.version || version == paddedVersion || version == identifiedVersion else { return nil }
+        let size = headerSize(version: version)
+        guard raw.count >= size else { return nil }
         var crc = CRC32C()
         crc.update(UnsafeRawBufferPointer(rebasing: raw[0..<12]))
-        crc.update(UnsafeRawBufferPointer(rebasing: raw[16..<32]))
+        crc.update(UnsafeRawBufferPointer(rebasing: raw[16..<size]))
         guard crc.value == UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 12, as: UInt32.self)) else { return nil }
-        return (
-            UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 16, as: UInt64.self)),
-            UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 24, as: UInt64.self)), version
-        )
+        return SegmentHeader(
+            sequence: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 16, as: UInt64.self)),
+            firstLSN: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 24, as: UInt64.self)), version: version,
+            identity: version == identifiedVersion ? StoreIdentity(loading: raw, at: 32) : nil)
     }
 
     /// A fragment read back, when its header and checksum are valid.

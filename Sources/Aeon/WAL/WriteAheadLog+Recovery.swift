@@ -34,6 +34,10 @@ struct WALRecovery {
     let mode: WALRecoveryMode
     /// Replay only: cut nothing, remove nothing (for read-only opens).
     var readOnly = false
+    /// The store's identity: every segment must carry it, segments are created whole (under a
+    /// temporary name, renamed once their header is durable), and a store with one always has
+    /// a log. `nil` for logs of stores made before identities.
+    var identity: StoreIdentity? = nil
 
     struct Outcome {
         var report: WALRecoveryReport
@@ -49,8 +53,18 @@ struct WALRecovery {
     }
 
     func run(afterLSN checkpoint: UInt64, replay: (UInt64, [UInt8]) throws(AeonError) -> Void) throws(AeonError) -> Outcome {
-        let names = try io.list(directory).compactMap { name in WALFormat.sequence(ofSegment: name).map { ($0, name) } }
+        let listing = try io.list(directory)
+        let names = listing.compactMap { name in WALFormat.sequence(ofSegment: name).map { ($0, name) } }
             .sorted { $0.0 < $1.0 }
+        if !readOnly {
+            // Segments whose creation a crash interrupted before their rename: never used.
+            var removed = false
+            for name in listing where name.hasSuffix(WALFormat.temporarySuffix) {
+                try io.remove(directory + "/" + name)
+                removed = true
+            }
+            if removed { try io.syncDirectory(directory) }
+        }
         var report = WALRecoveryReport(nextLSN: checkpoint + 1, replayed: 0, truncatedBytes: 0, skipped: [])
         var kept: [(sequence: UInt64, firstLSN: UInt64)] = []
         var tailLength: Int? = nil
@@ -69,8 +83,20 @@ struct WALRecovery {
             try file.read(into: UnsafeMutableRawBufferPointer(rebasing: storage[0..<size]), at: 0)
             let isLast = index == names.count - 1
             let header = WALFormat.parseSegmentHeader(bytes)
+            if let identity, let header, header.sequence == sequence, header.identity != identity {
+                // Another store's segment (or one from before this store had an identity).
+                let what = "WAL segment belongs to " + (header.identity.map { "store \($0)" } ?? "a store without an identity")
+                    + ", not to this store (\(identity))"
+                if mode == .strict { throw AeonError(.corrupt, what, path: path, offset: 32) }
+                report.skipped.append("\(name) @ 32: \(what); segment skipped")
+                try file.close()
+                index += 1
+                continue
+            }
             guard let header, header.sequence == sequence else {
-                if isLast && (bytes.allSatisfy({ $0 == 0 }) || bytes.count < WALFormat.segmentHeaderSize) {
+                // A store with an identity renames a segment into place only once its header is
+                // durable: a damaged one is damage, never a torn creation.
+                if identity == nil, isLast, bytes.allSatisfy({ $0 == 0 }) || bytes.count < WALFormat.segmentHeaderSize {
                     // Created, but its header never reached the disk: nothing was acknowledged in it.
                     try file.close()
                     if !readOnly { try io.remove(path) }
@@ -103,7 +129,7 @@ struct WALRecovery {
             var stop = false
             let raw = bytes
             parse: do {
-                var offset = WALFormat.segmentHeaderSize
+                var offset = header.size
                 var assembling: (lsn: UInt64, start: Int, body: [UInt8])? = nil
                 func deliver(_ lsn: UInt64, _ body: [UInt8]) throws(AeonError) {
                     if lsn > checkpoint {
@@ -132,7 +158,7 @@ struct WALRecovery {
                         case .middle where assembling?.lsn == f.lsn:
                             assembling?.body.append(contentsOf: f.body)
                             bad = false
-                        case .padding where assembling == nil && header.version == WALFormat.paddedVersion:
+                        case .padding where assembling == nil && WALFormat.allowsPadding(header.version):
                             bad = false
                         case .last where assembling?.lsn == f.lsn:
                             if var record = assembling {
@@ -214,6 +240,13 @@ struct WALRecovery {
             }
             index += 1
         }
+        if identity != nil && kept.isEmpty {
+            // A store with an identity creates its first segment before its manifest and never
+            // removes the last one: a log with none was lost or removed.
+            let what = "the log has no segment: wal/ was removed or emptied, and every write since the checkpoint (LSN \(checkpoint)) with it"
+            if mode == .strict { throw AeonError(.corrupt, what, path: directory) }
+            report.skipped.append("wal: " + what)
+        }
         // Every kept segment set `tailLength` to its valid end as it was read; the last one's is
         // where appending continues (a later segment removed or skipped never set it).
         return Outcome(
@@ -223,8 +256,9 @@ struct WALRecovery {
     private func segmentHasValidHeader(_ name: String) throws(AeonError) -> Bool {
         let file = try StorageFile(io: io, path: directory + "/" + name, access: .readOnly)
         defer { try? file.close() }
-        guard try file.size >= UInt64(WALFormat.segmentHeaderSize) else { return false }
-        let header = try file.read(count: WALFormat.segmentHeaderSize, at: 0)
+        let size = try file.size
+        guard size >= UInt64(WALFormat.segmentHeaderSize) else { return false }
+        let header = try file.read(count: Int(min(size, UInt64(WALFormat.identifiedHeaderSize))), at: 0)
         return header.withUnsafeBytes { WALFormat.parseSegmentHeader($0) } != nil
     }
 

@@ -32,16 +32,21 @@ public final class WriteAheadLog: @unchecked Sendable {
         /// never. The log is read back only after a crash, so caching it spends memory; a
         /// direct write, though, waits for the device.
         public var directWriteBytes: Int?
+        /// The store's identity: new segments carry it (format version 3), recovery refuses
+        /// segments without it, and a log without segments is an error. `nil`: a log of a store
+        /// made before identities (versions 1 and 2).
+        public var identity: StoreIdentity?
 
         /// Options.
         public init(
             segmentBytes: Int = 64 << 20, recovery: WALRecoveryMode = .strict, afterSyncFlagInterval: Duration = .milliseconds(100),
-            directWriteBytes: Int? = nil
+            directWriteBytes: Int? = nil, identity: StoreIdentity? = nil
         ) {
             self.segmentBytes = segmentBytes
             self.recovery = recovery
             self.afterSyncFlagInterval = afterSyncFlagInterval
             self.directWriteBytes = directWriteBytes
+            self.identity = identity
         }
     }
 
@@ -63,6 +68,8 @@ public final class WriteAheadLog: @unchecked Sendable {
     /// The file is written (with zeros) up to here: appends below it change no file metadata,
     /// so their `fdatasync` flushes data only instead of also committing a size change.
     private var zeroedEnd = 0
+    /// Bytes of the current segment's header.
+    private var headerSize = WALFormat.segmentHeaderSize
     /// The disk was too full to zero-fill ahead in the current segment.
     private var zeroFillUnavailable = false
     /// How far ahead of the write position the segment is zero-filled.
@@ -109,7 +116,8 @@ public final class WriteAheadLog: @unchecked Sendable {
         self.directory = directory
         self.options = options
         try io.makeDirectoryDurably(directory)
-        let outcome = try WALRecovery(io: io, directory: directory, mode: options.recovery).run(afterLSN: checkpoint, replay: replay)
+        let outcome = try WALRecovery(io: io, directory: directory, mode: options.recovery, identity: options.identity)
+            .run(afterLSN: checkpoint, replay: replay)
         recovery = outcome.report
         segments = outcome.segments
         nextLSN = outcome.report.nextLSN
@@ -126,7 +134,8 @@ public final class WriteAheadLog: @unchecked Sendable {
             fileOffset = length
             zeroedEnd = length
             // Appends continue in this segment; direct writes only once the next one is started.
-            directUnavailable = outcome.tailVersion != WALFormat.paddedVersion
+            directUnavailable = !WALFormat.allowsPadding(outcome.tailVersion ?? WALFormat.version)
+            headerSize = WALFormat.headerSize(version: outcome.tailVersion ?? WALFormat.version)
         } else {
             // No segment yet, or a checkpoint covers the log's end (its records were lost, or
             // LSNs were consumed by appends that failed): the first write starts a segment at
@@ -142,12 +151,45 @@ public final class WriteAheadLog: @unchecked Sendable {
     /// (a read-only view of what a writer would recover). A missing directory replays nothing.
     public static func replay(
         io: any FileIO = SystemFileIO(), directory: String, checkpoint: UInt64, mode: WALRecoveryMode = .strict,
-        _ replay: (UInt64, [UInt8]) throws(AeonError) -> Void
+        identity: StoreIdentity? = nil, _ replay: (UInt64, [UInt8]) throws(AeonError) -> Void
     ) throws(AeonError) -> WALRecoveryReport {
         guard io.exists(directory).isDirectory else {
+            if identity != nil {
+                let what = "the log is missing: every write since the checkpoint (LSN \(checkpoint)) with it"
+                if mode == .strict { throw AeonError(.corrupt, what, path: directory) }
+                return WALRecoveryReport(nextLSN: checkpoint + 1, replayed: 0, truncatedBytes: 0, skipped: ["wal: " + what])
+            }
             return WALRecoveryReport(nextLSN: checkpoint + 1, replayed: 0, truncatedBytes: 0, skipped: [])
         }
-        return try WALRecovery(io: io, directory: directory, mode: mode, readOnly: true).run(afterLSN: checkpoint, replay: replay).report
+        return try WALRecovery(io: io, directory: directory, mode: mode, readOnly: true, identity: identity)
+            .run(afterLSN: checkpoint, replay: replay).report
+    }
+
+    /// Creates the log of a new store: its directory and its first segment (starting at LSN 1),
+    /// durably, before the store's manifest exists, so that a store with an identity always has
+    /// a log. Removes anything an interrupted creation left in the directory.
+    static func create(io: any FileIO, directory: String, identity: StoreIdentity) throws(AeonError) {
+        try io.makeDirectoryDurably(directory)
+        for name in try io.list(directory) { try io.remove(directory + "/" + name) }
+        let file = try createSegment(io: io, directory: directory, sequence: 1, header: WALFormat.segmentHeader(sequence: 1, firstLSN: 1, identity: identity))
+        try file.close()
+    }
+
+    /// Creates segment `sequence` holding `header` and makes it durable: written under a
+    /// temporary name, synced, renamed into place, and the directory synced, so that a segment
+    /// found under its own name always has its header (a crash leaves only a temporary file,
+    /// which recovery removes).
+    private static func createSegment(io: any FileIO, directory: String, sequence: UInt64, header: [UInt8]) throws(AeonError) -> StorageFile {
+        let path = directory + "/" + WALFormat.segmentName(sequence)
+        let temporary = path + WALFormat.temporarySuffix
+        let file = try StorageFile(io: io, path: temporary, access: .readWrite, create: true, truncate: true)
+        try file.write(header, at: 0)
+        try file.sync(metadata: true)
+        try file.close()
+        try io.rename(temporary, to: path)
+        try io.syncDirectory(directory)
+        // Opened again under its own name: every later error and direct open names the segment.
+        return try StorageFile(io: io, path: path, access: .readWrite)
     }
 
     /// The LSN of the last record appended (0 before any).
@@ -322,7 +364,7 @@ public final class WriteAheadLog: @unchecked Sendable {
             if file == nil || fileOffset >= options.segmentBytes {
                 try startSegment(firstLSN: first.firstLSN)
             }
-            let flags = allDurable || fileOffset == WALFormat.segmentHeaderSize ? WALFormat.afterSyncFlag : 0
+            let flags = allDurable || fileOffset == headerSize ? WALFormat.afterSyncFlag : 0
             if flags != 0 { lock.withLock { lastAfterSyncFlag = ContinuousClock.now } }
             let roundStart = fileOffset
             do {
@@ -464,17 +506,16 @@ public final class WriteAheadLog: @unchecked Sendable {
             lock.withLock { durableLSN = writtenLSN }
         }
         let sequence = (segments.last?.sequence ?? 0) + 1
-        let path = directory + "/" + WALFormat.segmentName(sequence)
-        let next = try StorageFile(io: io, path: path, access: .readWrite, create: true, truncate: true)
-        // Version 1 unless direct writes may pad it, so that readers before them can read it.
+        // A store with an identity writes version 3; without one, version 1 unless direct writes
+        // may pad it, so that readers before them can read it.
         let version = options.directWriteBytes == nil ? WALFormat.version : WALFormat.paddedVersion
-        try next.write(WALFormat.segmentHeader(sequence: sequence, firstLSN: firstLSN, version: version), at: 0)
-        try next.sync(metadata: true)
-        try io.syncDirectory(directory)
+        let header = WALFormat.segmentHeader(sequence: sequence, firstLSN: firstLSN, version: version, identity: options.identity)
+        let next = try Self.createSegment(io: io, directory: directory, sequence: sequence, header: header)
         try file?.close()
         file = next
-        fileOffset = WALFormat.segmentHeaderSize
-        zeroedEnd = WALFormat.segmentHeaderSize
+        headerSize = header.count
+        fileOffset = header.count
+        zeroedEnd = header.count
         zeroFillUnavailable = false
         lock.withLock { segments.append((sequence, firstLSN)) }
     }
