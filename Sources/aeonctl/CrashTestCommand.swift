@@ -256,21 +256,9 @@ struct CrashTestCommand: ParsableCommand {
                 corrupt += 1
             }
             // Every record is found by its vector; a deleted id is not found by its last one.
-            let exhaustive = SearchParameters(nprobe: 1_000_000, epsilon: .infinity)
-            for id in 0..<UInt64(CrashOperation.idSpace) {
-                do {
-                    if let record = model[id] {
-                        if try store.search(record.vector, k: 1, parameters: exhaustive).first?.id != id {
-                            problems.append("search for id \(id)'s vector did not find it first")
-                        }
-                    } else if let vector = lastVector[id], try store.search(vector, k: 3, parameters: exhaustive).contains(where: { $0.id == id }) {
-                        lost += 1
-                        problems.append("id \(id) is deleted, but search returns it")
-                    }
-                } catch {
-                    problems.append("search threw: \(error)")
-                }
-            }
+            let searched = CrashOperation.checkSearch(store, contents: model, lastVector: lastVector)
+            lost += searched.resurrected
+            problems += searched.problems
             try? store.close()
             if !problems.isEmpty {
                 failedChecks += 1

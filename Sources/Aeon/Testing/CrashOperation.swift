@@ -86,4 +86,30 @@
         case .collectGarbage: _ = try store.collectGarbage(garbageRatio: 0.3)
         }
     }
+
+    /// Searches `store` exhaustively for each id's vector: a present record must come first for
+    /// its own vector; an absent id must not come back for the last vector it was written with.
+    /// Returns the problems, and how many absent ids search brought back.
+    public static func checkSearch(
+        _ store: AeonStore, contents: [UInt64: Record], lastVector: [UInt64: [Float]]
+    ) -> (problems: [String], resurrected: Int) {
+        var problems: [String] = []
+        var resurrected = 0
+        let exhaustive = SearchParameters(nprobe: 1_000_000, epsilon: .infinity)
+        for id in 0..<UInt64(idSpace) {
+            do {
+                if let record = contents[id] {
+                    if try store.search(record.vector, k: 1, parameters: exhaustive).first?.id != id {
+                        problems.append("search for id \(id)'s vector did not find it first")
+                    }
+                } else if let vector = lastVector[id], try store.search(vector, k: 3, parameters: exhaustive).contains(where: { $0.id == id }) {
+                    resurrected += 1
+                    problems.append("id \(id) is deleted, but search returns it")
+                }
+            } catch {
+                problems.append("search threw: \(error)")
+            }
+        }
+        return (problems, resurrected)
+    }
 }

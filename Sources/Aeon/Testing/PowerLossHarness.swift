@@ -427,22 +427,9 @@ import Darwin
             report.corruptOpens += 1
             problems.append("verify threw: \(error)")
         }
-        // Present records are found by their vectors; absent ones are not found by their last.
-        let exhaustive = SearchParameters(nprobe: 1_000_000, epsilon: .infinity)
-        for id in 0..<UInt64(CrashOperation.idSpace) {
-            do {
-                if let record = actual[id] {
-                    if try store.search(record.vector, k: 1, parameters: exhaustive).first?.id != id {
-                        problems.append("search for id \(id)'s vector did not find it first")
-                    }
-                } else if let vector = lastVector[id], try store.search(vector, k: 3, parameters: exhaustive).contains(where: { $0.id == id }) {
-                    report.lost += 1
-                    problems.append("id \(id) is deleted but search returns it")
-                }
-            } catch {
-                problems.append("search threw: \(error)")
-            }
-        }
+        let searched = CrashOperation.checkSearch(store, contents: actual, lastVector: lastVector)
+        report.lost += searched.resurrected
+        problems += searched.problems
         // Go on from what is there (an allowed state, or the damage reported).
         expectation = Expectation(base: actual)
         return problems

@@ -13,58 +13,45 @@ enum Threads {
         init(_ body: @escaping @Sendable () -> Void) { self.body = body }
     }
 
-    /// Runs `body(0)`, …, `body(count - 1)` on `count` new threads and waits for all of them.
-    static func run(_ count: Int, _ body: @escaping @Sendable (Int) -> Void) {
-        #if canImport(Darwin)
-        var threads: [pthread_t?] = []
-        #else
-        var threads: [pthread_t] = []
-        #endif
-        for index in 0..<count {
-            let work = Unmanaged.passRetained(Work { body(index) }).toOpaque()
-            #if canImport(Darwin)
-            var thread: pthread_t? = nil
-            #else
-            var thread = pthread_t()
-            #endif
-            let started = pthread_create(&thread, nil, { raw in
-                Unmanaged<Work>.fromOpaque(raw!).takeRetainedValue().body()
-                return nil
-            }, work)
-            precondition(started == 0, "pthread_create failed: \(started)")
-            threads.append(thread)
-        }
-        #if canImport(Darwin)
-        for thread in threads { pthread_join(thread!, nil) }
-        #else
-        for thread in threads { pthread_join(thread, nil) }
-        #endif
-    }
-}
+    #if canImport(Darwin)
+    private typealias Handle = pthread_t?
+    #else
+    private typealias Handle = pthread_t
+    #endif
 
-extension Threads {
-    /// Runs `body` on a new detached thread and returns at once.
-    static func spawn(_ body: @escaping @Sendable () -> Void) {
-        let work = Unmanaged.passRetained(Box(body)).toOpaque()
+    /// Starts `body` on a new thread.
+    private static func start(_ body: @escaping @Sendable () -> Void) -> Handle {
+        let work = Unmanaged.passRetained(Work(body)).toOpaque()
         #if canImport(Darwin)
         var thread: pthread_t? = nil
         #else
         var thread = pthread_t()
         #endif
         let started = pthread_create(&thread, nil, { raw in
-            Unmanaged<Box>.fromOpaque(raw!).takeRetainedValue().body()
+            Unmanaged<Work>.fromOpaque(raw!).takeRetainedValue().body()
             return nil
         }, work)
         precondition(started == 0, "pthread_create failed: \(started)")
+        return thread
+    }
+
+    /// Runs `body(0)`, …, `body(count - 1)` on `count` new threads and waits for all of them.
+    static func run(_ count: Int, _ body: @escaping @Sendable (Int) -> Void) {
+        let threads = (0..<count).map { index in start { body(index) } }
+        #if canImport(Darwin)
+        for thread in threads { pthread_join(thread!, nil) }
+        #else
+        for thread in threads { pthread_join(thread, nil) }
+        #endif
+    }
+
+    /// Runs `body` on a new detached thread and returns at once.
+    static func spawn(_ body: @escaping @Sendable () -> Void) {
+        let thread = start(body)
         #if canImport(Darwin)
         pthread_detach(thread!)
         #else
         pthread_detach(thread)
         #endif
-    }
-
-    private final class Box: Sendable {
-        let body: @Sendable () -> Void
-        init(_ body: @escaping @Sendable () -> Void) { self.body = body }
     }
 }
