@@ -59,4 +59,14 @@ enum FileBytes {
         bytes[offset] ^= 0x5A
         write(path, bytes)
     }
+
+    /// Overwrites bytes in place (same file, same size): safe while the file is mapped, where
+    /// `write` would truncate it under the mapping.
+    static func patch(_ path: String, at offset: Int, _ bytes: [UInt8]) {
+        let fd = open(path, O_WRONLY)
+        precondition(fd >= 0, "open \(path)")
+        defer { close(fd) }
+        let written = bytes.withUnsafeBytes { pwrite(fd, $0.baseAddress, bytes.count, off_t(offset)) }
+        precondition(written == bytes.count, "pwrite \(path)")
+    }
 }
