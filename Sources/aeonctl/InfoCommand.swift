@@ -27,7 +27,7 @@ struct InfoCommand: ParsableCommand {
         if json {
             let files = d.files.map { "{\"name\":\(jsonString($0.name)),\"bytes\":\($0.bytes)}" }.joined(separator: ",")
             print(
-                "{\"path\":\(jsonString(s.path)),\"format\":{\"manifest\":\(d.formatVersions.manifest),\"postings\":\(d.formatVersions.postings),"
+                "{\"path\":\(jsonString(s.path)),\"identity\":\(s.identity.map { "\"\($0)\"" } ?? "null"),\"format\":{\"manifest\":\(d.formatVersions.manifest),\"postings\":\(d.formatVersions.postings),"
                     + "\"records\":\(d.formatVersions.records),\"wal\":\(d.formatVersions.log)},\"dimension\":\(s.dimension),"
                     + "\"metric\":\"\(s.metric)\",\"records\":\(st.records),\"indexed_records\":\(st.indexedRecords),"
                     + "\"pending_writes\":\(st.pendingWrites),\"deleted\":\(st.pendingDeletes),\"generation\":\(st.generation),\"postings\":\(st.postings),"
@@ -40,6 +40,7 @@ struct InfoCommand: ParsableCommand {
             return
         }
         print("store        \(s.path)")
+        print("identity     \(s.identity.map { "\($0)" } ?? "none (a store created before manifest v2)")")
         print("format       manifest v\(d.formatVersions.manifest), postings v\(d.formatVersions.postings), records v\(d.formatVersions.records), WAL v\(d.formatVersions.log)")
         print("vectors      \(s.dimension)-d, metric \(s.metric)")
         print("records      \(st.records) live (\(st.indexedRecords) indexed in generation \(st.generation); since the checkpoint \(st.pendingWrites) ids written, \(st.pendingDeletes) indexed ones deleted)")

@@ -40,6 +40,9 @@ public final class AeonStore: Sendable {
     private let unloggedLSN: Mutex<UInt64>?
     /// What replaying the log found on open.
     public let recovery: WALRecoveryReport
+    /// The store's identity, chosen at creation and carried by every log and blob segment
+    /// (`nil` for a store created before format version 2 of the manifest).
+    public let identity: StoreIdentity?
     /// The payloads of checkpointed records (`blobs/`).
     let blobs: BlobArena
     private let state: Mutex<State>
@@ -95,6 +98,7 @@ public final class AeonStore: Sendable {
         self.wal = wal
         self.unloggedLSN = wal == nil && !options.readOnly ? Mutex(max(manifest.checkpointLSN, delta.lastLSN)) : nil
         self.recovery = recovery
+        self.identity = manifest.identity
         self.blobs = blobs
         self.index = Mutex(live)
         self.state = Mutex(State(manifest: manifest, atlas: atlas, delta: delta, live: live?.view, lock: lock))

@@ -59,6 +59,9 @@ struct StoreIdentityTests {
         let a = try #require(try Manifest.read(io: SystemFileIO(), directory: dir.child("a"))?.identity)
         let b = try #require(try Manifest.read(io: SystemFileIO(), directory: dir.child("b"))?.identity)
         #expect(a != b)
+        let opened = try AeonStore.open(at: dir.child("a"), options: options(readOnly: true))
+        #expect(opened.identity == a)
+        try opened.close()
         for (name, bytes) in try files(in: dir.child("a") + "/wal") {
             let header = bytes.withUnsafeBytes { WALFormat.parseSegmentHeader($0) }
             #expect(header?.identity == a, "\(name)")
