@@ -69,13 +69,19 @@ final class Atlas: @unchecked Sendable {
 
     init(io: any FileIO, directory: String, manifest: Manifest, blobs: BlobArena) throws(AeonError) {
         let generation = manifest.generation
+        // A file the manifest names and that is not there is damage to the store, not a
+        // missing input: `corrupt`, like any other damage.
+        let file = { (name: String, magic: [UInt8], version: UInt32) throws(AeonError) -> PagedFile in
+            do throws(AeonError) {
+                return try PagedFile(io: io, path: directory + "/" + name, magic: magic, supportedVersion: version)
+            } catch {
+                guard error.code == .notFound else { throw error }
+                throw AeonError(.corrupt, "the index file \(name) named by the manifest is missing", path: directory + "/" + name)
+            }
+        }
         let open = { (generation: UInt64) throws(AeonError) -> (PagedFile, PagedFile) in
-            let postings = try PagedFile(
-                io: io, path: directory + "/" + Self.postingsName(generation), magic: PostingsHeader.magic,
-                supportedVersion: PostingsHeader.version)
-            let records = try PagedFile(
-                io: io, path: directory + "/" + Self.recordsName(generation), magic: RecordsHeader.magic,
-                supportedVersion: RecordsHeader.version)
+            let postings = try file(Self.postingsName(generation), PostingsHeader.magic, PostingsHeader.version)
+            let records = try file(Self.recordsName(generation), RecordsHeader.magic, RecordsHeader.version)
             return (postings, records)
         }
         let (postings, records) = try open(generation)
@@ -264,8 +270,33 @@ final class Atlas: @unchecked Sendable {
     }
 
     private func view(layer: Int, firstPage: Int, pageCount: Int, count: Int, capacity: Int) throws(AeonError) -> PostingView {
-        let bytes = try layers[layer].postings.pages(firstPage..<(firstPage + pageCount))
         let layout = PostingLayout(capacity: capacity, codeStride: postingsHeader.codeStride)
+        let file = layers[layer].postings
+        let rowCount = self.rowCount
+        let dimension = self.dimension
+        // The checksum says the pages are as written, not that what was written makes sense:
+        // a row number past the rows would be read as memory outside them, a NaN scale would
+        // poison every score. Checked once per posting, at its first read.
+        let bytes = try file.pages(firstPage..<(firstPage + pageCount)) { (bytes) throws(AeonError) in
+            let base = bytes.baseAddress!
+            for i in 0..<count {
+                let row = Int(base.loadUnaligned(fromByteOffset: layout.rowsOffset + 4 * i, as: UInt32.self).littleEndian)
+                let scale = base.loadUnaligned(fromByteOffset: layout.scalesOffset + 4 * i, as: Float.self)
+                let norm = base.loadUnaligned(fromByteOffset: layout.normsOffset + 4 * i, as: Float.self)
+                guard row < rowCount, scale.isFinite, scale >= 0, norm.isFinite, norm >= 0 else {
+                    throw AeonError(
+                        .corrupt, "posting entry \(i) at page \(firstPage) names row \(row) of \(rowCount), scale \(scale), squared norm \(norm)",
+                        path: file.path, offset: UInt64(firstPage * pageSize))
+                }
+                // Codes lie in [-127, 127]: the AVX2 kernels' sign trick cannot multiply -128.
+                let codes = UnsafeRawBufferPointer(start: base + layout.codesOffset + i * layout.codeStride, count: dimension)
+                guard !codes.contains(0x80) else {
+                    throw AeonError(
+                        .corrupt, "posting entry \(i) at page \(firstPage) holds the code -128", path: file.path,
+                        offset: UInt64(firstPage * pageSize))
+                }
+            }
+        }
         let base = bytes.baseAddress!
         return PostingView(
             count: count, rows: (base + layout.rowsOffset).assumingMemoryBound(to: UInt32.self),
@@ -288,7 +319,13 @@ final class Atlas: @unchecked Sendable {
         let layer = layer(ofRow: row)
         let h = layer.recordsHeader
         let offset = h.vectorsFirstPage * pageSize + (row - h.firstRow) * h.vectorStride
-        return try layer.records.bytes(offset..<(offset + dimension * 4)).baseAddress!.assumingMemoryBound(to: Float.self)
+        // A NaN read back would rank silently wrong: each page of vectors is checked once.
+        let file = layer.records
+        return try file.bytes(offset..<(offset + dimension * 4)) { (page, number) throws(AeonError) in
+            guard VectorValidation.allFinite(page) else {
+                throw AeonError(.corrupt, "a stored vector holds a non-finite value in page \(number)", path: file.path, offset: UInt64(number * pageSize))
+            }
+        }.baseAddress!.assumingMemoryBound(to: Float.self)
     }
 
     /// Row `row`'s id.
@@ -428,10 +465,32 @@ final class Atlas: @unchecked Sendable {
                     break
                 }
             }
+            // Every stored vector as the store writes them: finite, within the norm bound, unit
+            // length in a cosine store (one report per layer: a forged file has many).
+            for layer in layers {
+                let h = layer.recordsHeader
+                for row in h.firstRow..<h.totalRows {
+                    let vector = UnsafeBufferPointer(start: try self.vector(row: row), count: dimension)
+                    if let problem = VectorValidation.problem(withStored: vector, metric: metric) {
+                        problems.append(AeonError(
+                            .corrupt, "row \(row) holds a vector with \(problem)", path: layer.records.path,
+                            offset: UInt64(h.vectorsFirstPage * pageSize + (row - h.firstRow) * h.vectorStride)))
+                        break
+                    }
+                }
+            }
             // Every live payload read back from the blob arena and checked, each bad one reported
-            // by record (deleted rows' blobs may already be collected).
+            // by record (deleted rows' blobs may already be collected); no two live records share
+            // one (garbage collection would count it twice, and a delete would reclaim both).
+            var owners: [BlobLocation: Int] = [:]
             for row in 0..<rowCount where !isDeleted(row) {
                 do throws(AeonError) {
+                    if let reference = try payloadReference(row: row) {
+                        if let other = owners.updateValue(row, forKey: reference.location) {
+                            problems.append(AeonError(
+                                .corrupt, "rows \(other) and \(row) name the same payload (\(reference.location))", path: records.path))
+                        }
+                    }
                     _ = try payload(row: row)
                 } catch {
                     let id = (try? self.id(row: row)).map { "record \($0)" } ?? "row \(row)"

@@ -73,6 +73,15 @@ struct BinaryReader {
         return UnsafeRawBufferPointer(rebasing: buffer[position..<(position + count)])
     }
 
+    /// Throws unless every byte has been read: `what` must hold nothing after its fields.
+    func expectEnd(_ what: @autoclosure () -> String) throws(AeonError) {
+        guard position == buffer.count else {
+            throw AeonError(
+                .corrupt, "\(what()) has \(buffer.count - position) bytes after its last field", path: path,
+                offset: baseOffset + UInt64(position))
+        }
+    }
+
     mutating func skip(to offset: Int) throws(AeonError) {
         guard offset >= position, offset <= buffer.count else {
             throw AeonError(.corrupt, "bad field offset \(offset)", path: path, offset: baseOffset + UInt64(position))

@@ -18,8 +18,12 @@ final class PagedFile: @unchecked Sendable {
     let pageCount: Int
     let version: UInt32
     private let crcTablePage: Int
-    private let verified: UnsafeMutablePointer<Atomic<UInt64>>
-    private let verifiedWords: Int
+    /// Pages whose checksum has been verified.
+    private let verified: AtomicBitmap
+    /// Sections (by their first page) or pages whose contents a reader has also checked for
+    /// meaning (see ``pages(_:validating:)`` and ``bytes(_:validatingPages:)``; a file uses one
+    /// or the other for any one section).
+    private let validated: AtomicBitmap
 
     var path: String { region.path }
 
@@ -77,25 +81,11 @@ final class PagedFile: @unchecked Sendable {
         self.pageCount = pageCount
         self.version = version
         self.crcTablePage = tablePage
-        self.verifiedWords = (pageCount + 63) / 64
-        self.verified = .allocate(capacity: verifiedWords)
-        for i in 0..<verifiedWords { (verified + i).initialize(to: Atomic<UInt64>(0)) }
+        self.verified = AtomicBitmap(count: pageCount)
+        self.validated = AtomicBitmap(count: pageCount)
         // The header and the table are verified already.
-        markVerified(0)
-        for page in tablePage..<(tablePage + tablePages) { markVerified(page) }
-    }
-
-    deinit {
-        verified.deinitialize(count: verifiedWords)
-        verified.deallocate()
-    }
-
-    private func isVerified(_ page: Int) -> Bool {
-        (verified + (page >> 6)).pointee.load(ordering: .relaxed) & (1 << UInt64(page & 63)) != 0
-    }
-
-    private func markVerified(_ page: Int) {
-        (verified + (page >> 6)).pointee.bitwiseOr(1 << UInt64(page & 63), ordering: .relaxed)
+        verified.insert(0)
+        for page in tablePage..<(tablePage + tablePages) { verified.insert(page) }
     }
 
     private func storedChecksum(_ page: Int) -> UInt32 {
@@ -117,11 +107,25 @@ final class PagedFile: @unchecked Sendable {
                 .corrupt, "pages \(pages) lie outside the file's \(pageCount) pages", path: path,
                 offset: UInt64(max(0, pages.lowerBound) * pageSize))
         }
-        for page in pages where !isVerified(page) {
+        for page in pages where !verified.contains(page) {
             try check(page: page)
-            markVerified(page)
+            verified.insert(page)
         }
         return region.bytes((pages.lowerBound * pageSize)..<(pages.upperBound * pageSize))
+    }
+
+    /// The bytes of pages `pages`, verified, and checked by `check` the first time a reader asks
+    /// for the section starting at `pages.lowerBound`: for values a checksum cannot vouch for
+    /// (a row number in bounds, a finite scale), checked once rather than on every read.
+    func pages(_ pages: Range<Int>, validating check: (UnsafeRawBufferPointer) throws(AeonError) -> Void) throws(AeonError)
+        -> UnsafeRawBufferPointer
+    {
+        let bytes = try self.pages(pages)
+        if !validated.contains(pages.lowerBound) {
+            try check(bytes)
+            validated.insert(pages.lowerBound)
+        }
+        return bytes
     }
 
     /// The bytes at `range` (byte offsets in the file), after verifying the pages they span.
@@ -132,6 +136,21 @@ final class PagedFile: @unchecked Sendable {
         guard !range.isEmpty else { return UnsafeRawBufferPointer(start: region.base, count: 0) }
         _ = try pages((range.lowerBound / pageSize)..<((range.upperBound + pageSize - 1) / pageSize))
         return region.bytes(range)
+    }
+
+    /// ``bytes(_:)``, with each page `range` spans checked by `check` (given the whole page) the
+    /// first time a reader asks for it: for sections of fixed-size values that a checksum cannot
+    /// vouch for (a float that must be finite), checked once per page rather than on every read.
+    func bytes(_ range: Range<Int>, validatingPages check: (UnsafeRawBufferPointer, Int) throws(AeonError) -> Void) throws(AeonError)
+        -> UnsafeRawBufferPointer
+    {
+        let bytes = try self.bytes(range)
+        guard !range.isEmpty else { return bytes }
+        for page in (range.lowerBound / pageSize)..<((range.upperBound + pageSize - 1) / pageSize) where !validated.contains(page) {
+            try check(region.bytes((page * pageSize)..<((page + 1) * pageSize)), page)
+            validated.insert(page)
+        }
+        return bytes
     }
 
     /// Checks every page; returns one error per bad page (for `verify`).

@@ -107,7 +107,7 @@ extension AeonStore {
         let dimension = self.dimension
         _ = try WriteAheadLog.replay(io: io, directory: directory, checkpoint: 0, mode: .salvage) { (lsn, bytes) throws(AeonError) in
             guard entries.count < limit else { return }
-            switch try LogRecord.decode(bytes, lsn: lsn, dimension: dimension, path: directory) {
+            switch try LogRecord.decode(bytes, lsn: lsn, dimension: dimension, metric: metric, path: directory) {
             case .upsert(let id, _, let payload):
                 entries.append(LogEntry(lsn: lsn, kind: "upsert", id: id, payloadBytes: payload?.count, checkpointed: lsn <= checkpoint))
             case .delete(let id):

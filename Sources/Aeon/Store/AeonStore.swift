@@ -191,7 +191,7 @@ public final class AeonStore: Sendable {
         let walPath = path + "/" + walDirectoryName
         let dimension = manifest.dimension
         let apply = { (lsn: UInt64, bytes: [UInt8]) throws(AeonError) in
-            let record = try LogRecord.decode(bytes, lsn: lsn, dimension: dimension, path: walPath)
+            let record = try LogRecord.decode(bytes, lsn: lsn, dimension: dimension, metric: manifest.metric, path: walPath)
             delta.apply(record, lsn: lsn, inBase: try atlas?.row(id: record.id) != nil)
         }
         let wal: WriteAheadLog?
@@ -931,6 +931,8 @@ public final class AeonStore: Sendable {
         let snap = try reading()
         context.statistics = SearchStatistics()
         guard k > 0 else { return [] }
+        // No more results than records (and no overflow sizing candidates for a huge k).
+        let k = min(k, max(1, snap.count))
         let kernels = self.kernels
         if let live = snap.live {
             let hits = try prepared.withUnsafeBufferPointer { (q) throws(AeonError) in

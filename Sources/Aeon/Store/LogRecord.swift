@@ -15,7 +15,10 @@ enum LogRecord: Equatable {
     ///
     /// - Throws: ``AeonError/Code/corrupt`` for a record that does not parse (its checksum
     ///   matched, so this means a bug or a foreign log; never silently skipped).
-    static func decode(_ bytes: [UInt8], lsn: UInt64, dimension: Int, path: String) throws(AeonError) -> LogRecord {
+    /// The record in a log record's bytes, checked as untrusted input: the vector must be as
+    /// the store would have written it (``VectorValidation/problem(withStored:metric:)``), the
+    /// payload flag 0 or 1, and nothing may follow the record.
+    static func decode(_ bytes: [UInt8], lsn: UInt64, dimension: Int, metric: Metric, path: String) throws(AeonError) -> LogRecord {
         let result = bytes.withUnsafeBytes { raw in
             Result { () throws(AeonError) -> LogRecord in
                 var r = BinaryReader(raw, path: path)
@@ -33,12 +36,21 @@ enum LogRecord: Equatable {
                         }
                         initialized = count
                     }
-                    let hasPayload = try r.read(UInt8.self) != 0
+                    if let problem = vector.withUnsafeBufferPointer({ VectorValidation.problem(withStored: $0, metric: metric) }) {
+                        throw AeonError(.corrupt, "WAL record \(lsn) holds a vector with \(problem)", path: path)
+                    }
+                    let flag = try r.read(UInt8.self)
                     let length = Int(try r.read(UInt32.self))
+                    guard flag <= 1, flag == 1 || length == 0 else {
+                        throw AeonError(.corrupt, "WAL record \(lsn) has payload flag \(flag) with \(length) bytes", path: path)
+                    }
                     let payload = try r.readBytes(length)
-                    return .upsert(id: id, vector: vector, payload: hasPayload ? Array(payload) : nil)
+                    try r.expectEnd("WAL record \(lsn)")
+                    return .upsert(id: id, vector: vector, payload: flag == 1 ? Array(payload) : nil)
                 case 2:
-                    return .delete(id: try r.read(UInt64.self))
+                    let id = try r.read(UInt64.self)
+                    try r.expectEnd("WAL record \(lsn)")
+                    return .delete(id: id)
                 case let kind:
                     throw AeonError(.corrupt, "WAL record \(lsn) has unknown kind \(kind)", path: path)
                 }

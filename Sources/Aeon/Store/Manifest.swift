@@ -76,6 +76,16 @@ struct Manifest: Equatable, Sendable {
                 let generation = try r.read(UInt64.self)
                 let count = try r.read(UInt64.self)
                 let checkpoint = try r.read(UInt64.self)
+                // Checksummed, but still untrusted: every later use relies on these bounds.
+                guard generation <= WALFormat.largestLSN else {
+                    throw AeonError(.corrupt, "manifest names generation \(generation), past the largest possible", path: path, offset: 24)
+                }
+                guard count <= UInt64(UInt32.max), generation > 0 || count == 0 else {
+                    throw AeonError(.corrupt, "manifest counts \(count) records in generation \(generation)", path: path, offset: 32)
+                }
+                guard checkpoint <= WALFormat.largestLSN else {
+                    throw AeonError(.corrupt, "manifest's checkpoint LSN \(checkpoint) is past the largest LSN", path: path, offset: 40)
+                }
                 let identity = version == Self.version ? StoreIdentity(loading: raw, at: 48) : nil
                 return Manifest(
                     dimension: dimension, metric: metric, generation: generation, recordCount: count, checkpointLSN: checkpoint, identity: identity)

@@ -80,6 +80,11 @@ enum WALFormat {
         return bytes
     }
 
+    /// LSNs are in 1…2^62: at a million writes a second the log would take 146,000 years to
+    /// reach the bound, and arithmetic on any LSN read from disk (`+ 1`, `- 1`) cannot overflow.
+    /// A header or fragment naming an LSN outside it is damage, whatever its checksum says.
+    static let largestLSN: UInt64 = 1 << 62
+
     /// A segment's header, or `nil` when `raw` does not start with a valid one.
     static func parseSegmentHeader(_ raw: UnsafeRawBufferPointer) -> SegmentHeader? {
         guard raw.count >= segmentHeaderSize, Array(raw[0..<8]) == magic else { return nil }
@@ -91,9 +96,11 @@ enum WALFormat {
         crc.update(UnsafeRawBufferPointer(rebasing: raw[0..<12]))
         crc.update(UnsafeRawBufferPointer(rebasing: raw[16..<size]))
         guard crc.value == UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 12, as: UInt32.self)) else { return nil }
+        let firstLSN = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 24, as: UInt64.self))
+        guard (1...largestLSN).contains(firstLSN) else { return nil }
         return SegmentHeader(
             sequence: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 16, as: UInt64.self)),
-            firstLSN: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 24, as: UInt64.self)), version: version,
+            firstLSN: firstLSN, version: version,
             identity: version == identifiedVersion ? StoreIdentity(loading: raw, at: 32) : nil)
     }
 
@@ -120,8 +127,9 @@ enum WALFormat {
         crc.update(UnsafeRawBufferPointer(rebasing: bytes[(offset + 4)..<(offset + fragmentHeaderSize)]))
         crc.update(body)
         guard crc.value == stored else { return nil }
-        return Fragment(
-            type: type, flags: bytes[offset + 7],
-            lsn: UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: offset + 8, as: UInt64.self)), body: body)
+        let lsn = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: offset + 8, as: UInt64.self))
+        // Padding fragments carry no LSN of their own.
+        guard type == .padding || (1...largestLSN).contains(lsn) else { return nil }
+        return Fragment(type: type, flags: bytes[offset + 7], lsn: lsn, body: body)
     }
 }

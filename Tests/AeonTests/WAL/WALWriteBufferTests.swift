@@ -141,7 +141,7 @@ struct WALWriteBufferTests {
             #expect(bytes.count == record.walByteCount)
             let dimension: Int
             if case .upsert(_, let vector, _) = record { dimension = vector.count } else { dimension = 1 }
-            #expect(try LogRecord.decode(bytes, lsn: 1, dimension: dimension, path: "test") == record)
+            #expect(try LogRecord.decode(bytes, lsn: 1, dimension: dimension, metric: .l2, path: "test") == record)
         }
         // FORMAT.md: kind 1, id, dimension, floats, has-payload, payload length, payload.
         #expect(LogRecord.upsert(id: 1, vector: [1], payload: [0xAB]).encoded()

@@ -1,0 +1,190 @@
+import Testing
+@testable import Aeon
+
+/// Store files forged with valid checksums (issue 13): every number read from disk is checked
+/// before use, so each forgery is a typed `corrupt` error, never a crash or a wrong answer.
+@Suite("hostile store files")
+struct HostileFileTests {
+    static let data = ClusteredData(count: 400, queries: 2, dimension: 8, clusters: 4, seed: 77)
+    static let everything = SearchParameters(nprobe: 100_000, epsilon: .infinity, oversample: 1)
+
+    private func options(readOnly: Bool = false) -> StoreOptions {
+        StoreOptions(dimension: 8, metric: .l2, readOnly: readOnly, checkpointThreshold: 0)
+    }
+
+    /// The code of the error `body` throws (`nil` when it throws none).
+    private func code(_ body: () throws -> Void) -> AeonError.Code? {
+        do {
+            try body()
+            return nil
+        } catch let error as AeonError {
+            return error.code
+        } catch {
+            Issue.record("not an AeonError: \(error)")
+            return nil
+        }
+    }
+
+    private func makeStore(_ path: String) throws {
+        let store = try AeonStore.open(at: path, options: options())
+        try store.build(Self.data.records)
+        try store.close()
+    }
+
+    /// Where posting 0's head lies: the postings file, its first page, and its layout.
+    private func postingZero(_ path: String) throws -> (file: String, page: Int, layout: PostingLayout, firstID: UInt64) {
+        let store = try AeonStore.open(at: path, options: options(readOnly: true))
+        defer { try? store.close() }
+        let atlas = try #require(try store.currentIndex())
+        let entry = try atlas.directoryEntry(0)
+        let layout = PostingLayout(capacity: entry.capacity, codeStride: atlas.postingsHeader.codeStride)
+        let firstRow = Int(try atlas.posting(0).head.rows[0])
+        return (atlas.layers[entry.layer].postings.path, entry.firstPage, layout, try atlas.id(row: firstRow))
+    }
+
+    @Test("a posting entry naming a row past the rows, a NaN scale or a -128 code: search, delete and upsert fail cleanly; verify names it",
+        arguments: ["row 0xFFFFFFFF", "row just past the end", "NaN scale", "infinite norm", "code -128"])
+    func forgedPostingEntry(forgery: String) throws {
+        let dir = TemporaryDirectory()
+        let path = dir.child("s")
+        try makeStore(path)
+        let posting = try postingZero(path)
+        Forger.rewrite(pagedFile: posting.file, page: posting.page) { page in
+            switch forgery {
+            case "row 0xFFFFFFFF": Forger.store(UInt32.max, into: &page, at: posting.layout.rowsOffset)
+            case "row just past the end": Forger.store(UInt32(Self.data.records.count), into: &page, at: posting.layout.rowsOffset)
+            case "NaN scale": Forger.store(Float.nan.bitPattern, into: &page, at: posting.layout.scalesOffset)
+            case "infinite norm": Forger.store(Float.infinity.bitPattern, into: &page, at: posting.layout.normsOffset)
+            default: page[posting.layout.codesOffset] = 0x80
+            }
+        }
+
+        let reader = try AeonStore.open(at: path, options: options(readOnly: true))
+        #expect(code { _ = try reader.search(Self.data.queries[0], k: 10, parameters: Self.everything) } == .corrupt)
+        let problems = try reader.verify()
+        #expect(!problems.isEmpty, "verify missed the forged entry")
+        #expect(problems.allSatisfy { $0.code == .corrupt })
+        try reader.close()
+
+        // A writer: the delete of the record in that posting and an upsert near it fail with a
+        // typed error (or succeed), and the store is not lost: it opens again.
+        let writer = try AeonStore.open(at: path, options: options())
+        let deleted = code { try writer.delete(id: posting.firstID) }
+        #expect(deleted == nil || deleted == .corrupt || deleted == .failed)
+        let upserted = code { try writer.upsert(Record(id: 1, vector: Self.data.records[0].vector)) }
+        #expect(upserted == nil || upserted == .corrupt || upserted == .failed)
+        #expect(code { _ = try writer.search(Self.data.queries[0], k: 10, parameters: Self.everything) } == .corrupt)
+        try writer.close()
+        let reopened = code { try AeonStore.open(at: path, options: options(readOnly: true)).close() }
+        #expect(reopened == nil || reopened == .corrupt)
+    }
+
+    @Test("a manifest with a checkpoint LSN of 2^64 − 1, a huge record count or generation (checksum valid) is corrupt for every open",
+        arguments: [40, 32, 24])
+    func forgedManifest(offset: Int) throws {
+        let dir = TemporaryDirectory()
+        let path = dir.child("s")
+        try makeStore(path)
+        Forger.rewrite(manifest: path + "/MANIFEST") { bytes in Forger.store(UInt64.max, into: &bytes, at: offset) }
+        #expect(code { _ = try AeonStore.open(at: path, options: options()) } == .corrupt)
+        #expect(code { _ = try AeonStore.open(at: path, options: options(readOnly: true)) } == .corrupt)
+        #expect(code { _ = try Manifest.read(io: SystemFileIO(), directory: path) } == .corrupt)
+    }
+
+    @Test("a log segment header or record naming an LSN past 2^62 (checksums valid) is damage, not arithmetic")
+    func forgedLogLSN() throws {
+        let dir = TemporaryDirectory()
+        let wal = dir.child("wal")
+        try WriteAheadLog.create(io: SystemFileIO(), directory: wal, identity: .random())
+        let name = try #require(try SystemFileIO().list(wal).first { $0.hasSuffix(".log") })
+        var bytes = FileBytes.read(wal + "/" + name)
+        // The header's first LSN (offset 24), resealed (CRC at 12 over 0..<12 and 16..<48).
+        Forger.store(UInt64.max, into: &bytes, at: 24)
+        var crc = CRC32C()
+        bytes.withUnsafeBytes { raw in
+            crc.update(UnsafeRawBufferPointer(rebasing: raw[0..<12]))
+            crc.update(UnsafeRawBufferPointer(rebasing: raw[16..<WALFormat.headerSize(version: WALFormat.identifiedVersion)]))
+        }
+        Forger.store(crc.value, into: &bytes, at: 12)
+        #expect(bytes.withUnsafeBytes { WALFormat.parseSegmentHeader($0) } == nil)
+        // The same header with its own LSN parses: the bound, not the forging, refused it.
+        Forger.store(UInt64(1), into: &bytes, at: 24)
+        crc = CRC32C()
+        bytes.withUnsafeBytes { raw in
+            crc.update(UnsafeRawBufferPointer(rebasing: raw[0..<12]))
+            crc.update(UnsafeRawBufferPointer(rebasing: raw[16..<WALFormat.headerSize(version: WALFormat.identifiedVersion)]))
+        }
+        Forger.store(crc.value, into: &bytes, at: 12)
+        #expect(bytes.withUnsafeBytes { WALFormat.parseSegmentHeader($0) }?.firstLSN == 1)
+    }
+
+    @Test("a stored vector forged to NaN (checksums valid): search and get are corrupt, verify names it")
+    func forgedStoredVector() throws {
+        let dir = TemporaryDirectory()
+        let path = dir.child("s")
+        try makeStore(path)
+        let (file, page) = try {
+            let store = try AeonStore.open(at: path, options: options(readOnly: true))
+            defer { try? store.close() }
+            let atlas = try #require(try store.currentIndex())
+            return (atlas.records.path, atlas.recordsHeader.vectorsFirstPage)
+        }()
+        // Row 0's first component.
+        Forger.rewrite(pagedFile: file, page: page) { bytes in Forger.store(Float.nan.bitPattern, into: &bytes, at: 0) }
+        let store = try AeonStore.open(at: path, options: options(readOnly: true))
+        #expect(code { _ = try store.get(id: ClusteredData.id(ofRow: 0)) } == .corrupt)
+        #expect(code { _ = try store.search(Self.data.queries[0], k: Self.data.records.count) } == .corrupt)
+        #expect(try store.verify().contains { $0.code == .corrupt })
+        try store.close()
+    }
+
+    @Test("verify finds vectors too large for float32 scores, non-unit vectors in a cosine store, and two records sharing a payload")
+    func verifyChecksMeaning() throws {
+        for forgery in ["huge", "non-unit", "shared payload"] {
+            let dir = TemporaryDirectory()
+            let path = dir.child("s")
+            let metric: Metric = forgery == "non-unit" ? .cosine : .l2
+            let store = try AeonStore.open(at: path, options: StoreOptions(dimension: 8, metric: metric, checkpointThreshold: 0))
+            try store.build(Self.data.records.map { Record(id: $0.id, vector: $0.vector, payload: Array("p\($0.id)".utf8)) })
+            #expect(try store.verify().isEmpty)
+            let atlas = try #require(try store.currentIndex())
+            let h = atlas.recordsHeader
+            try store.close()
+            switch forgery {
+            case "huge", "non-unit":
+                let scale: Float = forgery == "huge" ? 1e37 : 2
+                Forger.rewrite(pagedFile: atlas.records.path, page: h.vectorsFirstPage) { bytes in
+                    for i in 0..<8 {
+                        let x = Float(bitPattern: Forger.load(UInt32.self, bytes, 4 * i))
+                        Forger.store((x * scale).bitPattern, into: &bytes, at: 4 * i)
+                    }
+                }
+            default:
+                // Row 1's payload entry (32 bytes) made a copy of row 0's.
+                Forger.rewrite(pagedFile: atlas.records.path, page: h.payloadTableFirstPage) { bytes in
+                    bytes.replaceSubrange(32..<64, with: bytes[0..<32])
+                }
+            }
+            let reopened = try AeonStore.open(at: path, options: StoreOptions(readOnly: true))
+            let problems = try reopened.verify()
+            #expect(problems.contains { $0.code == .corrupt }, "\(forgery): \(problems)")
+            try reopened.close()
+        }
+    }
+
+    @Test("a log record holding a NaN vector (its checksum valid) makes the open corrupt, not an index of NaN")
+    func forgedLogRecord() throws {
+        let dir = TemporaryDirectory()
+        let path = dir.child("s")
+        try makeStore(path)
+        let manifest = try #require(try Manifest.read(io: SystemFileIO(), directory: path))
+        let log = try WriteAheadLog(
+            directory: path + "/wal", options: WriteAheadLog.Options(identity: manifest.identity), checkpoint: manifest.checkpointLSN)
+        var vector = Self.data.records[0].vector
+        vector[3] = .nan
+        _ = try log.append(records: [LogRecord.upsert(id: 5, vector: vector, payload: nil)], durability: .synchronous)
+        try log.close()
+        #expect(code { _ = try AeonStore.open(at: path, options: options()) } == .corrupt)
+        #expect(code { _ = try AeonStore.open(at: path, options: options(readOnly: true)) } == .corrupt)
+    }
+}
