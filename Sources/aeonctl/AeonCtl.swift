@@ -8,8 +8,11 @@ struct AeonCtl: ParsableCommand {
         commandName: "aeonctl",
         abstract: "Inspect, verify, benchmark and maintain Aeon stores.",
         discussion: """
-            Exit status: 0 success, 1 corrupt data or a failed verification, 2 usage error \
-            (including an AEON_SIMD level this CPU lacks), 3 I/O error, 4 store locked by another writer.
+            Exit status: 0 success; 1 corrupt data (a damaged store, a malformed input file) or \
+            a failed verification; 2 usage error (a bad argument, an AEON_SIMD level this CPU \
+            lacks, an input with nothing to import or of the wrong dimension); 3 I/O error \
+            (including a full disk); 4 store locked by another writer; 5 not found (the store, \
+            record or input file named does not exist).
 
             Environment: AEON_SIMD=scalar|avx2|avxvnni|avx512vnni|neon|neondotprod forces a SIMD level.
             """,

@@ -32,6 +32,12 @@ func printJSON(_ value: some Encodable) throws {
     print(String(decoding: try encoder.encode(value), as: UTF8.self))
 }
 
+/// A number as JSON: JSON has no infinity or NaN, so those (which only damaged data can give)
+/// print as `null`, never as invalid JSON.
+func jsonNumber(_ value: Float) -> String {
+    value.isFinite ? "\(value)" : "null"
+}
+
 func jsonString(_ text: String) -> String {
     let data = (try? JSONSerialization.data(withJSONObject: [text], options: [.withoutEscapingSlashes])) ?? Data("[\"\"]".utf8)
     return String(decoding: data.dropFirst().dropLast(), as: UTF8.self)

@@ -13,12 +13,14 @@ enum ExitStatus {
     static let usage: Int32 = 2
     static let io: Int32 = 3
     static let locked: Int32 = 4
+    static let notFound: Int32 = 5
 
     /// The exit code for an engine error.
     static func code(for error: AeonError) -> Int32 {
         switch error.code {
         case .corrupt, .compression: corrupt
-        case .io, .noSpace, .notFound: io
+        case .io, .noSpace: io
+        case .notFound: notFound
         case .locked: locked
         default: usage
         }

@@ -18,10 +18,10 @@ struct GetCommand: ParsableCommand {
         let s = try openStore(store)
         guard let record = try reportingErrors({ try s.get(id: id) }) else {
             printError("no record with id \(id)")
-            throw ExitCode(ExitStatus.io)
+            throw ExitCode(ExitStatus.notFound)
         }
         if json {
-            let vector = record.vector.map { "\($0)" }.joined(separator: ",")
+            let vector = record.vector.map(jsonNumber).joined(separator: ",")
             let payload = record.payload.map { p in String(validating: p, as: UTF8.self).map(jsonString) ?? "null" } ?? "null"
             print("{\"id\":\(record.id),\"vector\":[\(vector)],\"payload\":\(payload),\"payload_bytes\":\(record.payload?.count ?? 0)}")
         } else {

@@ -10,8 +10,10 @@ struct ImportCommand: ParsableCommand {
         discussion: """
             .fvecs and .npy (2-D float32): a record per row, its id the row number (plus \
             --first-id); with --text, line i of the text file is row i's payload. JSON Lines: one \
-            object per line with "id", "vector" and optionally "text" (stored as UTF-8) or \
-            "payload" (base64). Into an empty store (or with --replace) the records are built into \
+            object per line with "id" (an integer in 0…2^64−1, written as one), "vector" (numbers \
+            float32 can hold) and optionally "text" (a string, stored as UTF-8) or "payload" \
+            (padded base64); any other member, or a value of another type, is an error naming \
+            the line. Text files are UTF-8, with \\n or \\r\\n line ends. Into an empty store (or with --replace) the records are built into \
             a fresh index; otherwise they are upserted (replacing records with the same ids) and \
             the store is checkpointed.
 
@@ -31,13 +33,13 @@ struct ImportCommand: ParsableCommand {
     @Option(name: .long, help: "A text file whose lines are the payloads, one per vector (.fvecs, .npy).")
     var text: String?
 
-    @Option(name: .long, help: "The id of the first row (.fvecs, .npy).")
+    @Option(name: .long, parsing: .unconditional, help: "The id of the first row (.fvecs, .npy).")
     var firstId: UInt64 = 0
 
     @Option(name: .long, help: "The metric when creating the store: cosine (default), ip or l2; must match an existing store's.")
     var metric: String?
 
-    @Option(name: .long, help: "Import only the first N records.")
+    @Option(name: .long, parsing: .unconditional, help: "Import only the first N records.")
     var limit: Int?
 
     @Flag(name: .long, help: "Replace the store's contents instead of adding to them.")
@@ -147,53 +149,27 @@ struct ImportCommand: ParsableCommand {
             let vectors = try reportingErrors {
                 format == .fvecs ? try TexMexFile.readFloats(file, limit: limit) : try NumpyFile.readFloats(file, limit: limit)
             }
-            var texts: [Substring]? = nil
+            var texts: [[UInt8]]? = nil
             if let text {
-                guard let contents = try? String(contentsOfFile: text, encoding: .utf8) else {
-                    printError("cannot read the text file \(text)")
-                    throw ExitCode(ExitStatus.io)
-                }
-                let lines = contents.split(separator: "\n", omittingEmptySubsequences: false)
+                let lines = try reportingErrors { try TextLines.readUTF8Lines(text) }
                 guard lines.count >= vectors.count else {
                     printError("\(text) has \(lines.count) lines for \(vectors.count) vectors")
                     throw ExitCode(ExitStatus.usage)
                 }
                 texts = lines
             }
+            // The last id must fit: --first-id 2^64 − 1 takes one row, not a wrapped-around second.
+            guard vectors.isEmpty || UInt64(vectors.count - 1) <= UInt64.max - firstId else {
+                printError("--first-id \(firstId) leaves room for \(UInt64.max - firstId + 1) ids, not \(vectors.count)")
+                throw ExitCode(ExitStatus.usage)
+            }
             return vectors.enumerated().map { row, vector in
-                Record(id: firstId + UInt64(row), vector: vector, payload: texts.map { Array($0[row].utf8) })
+                Record(id: firstId + UInt64(row), vector: vector, payload: texts.map { $0[row] })
             }
         case .jsonl:
-            guard let data = FileManager.default.contents(atPath: file) else {
-                printError("cannot read \(file)")
-                throw ExitCode(ExitStatus.io)
+            return try reportingErrors {
+                try JSONLinesFile.readRecords(file, limit: limit) { count in progress.show("read \(count) records…") }
             }
-            var records: [Record] = []
-            for (number, line) in data.split(separator: UInt8(ascii: "\n")).enumerated() {
-                if let limit, records.count >= limit { break }
-                guard !line.allSatisfy({ $0 == 0x20 || $0 == 0x0D }) else { continue }
-                guard let object = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any] else {
-                    printError("\(file):\(number + 1): not a JSON object")
-                    throw ExitCode(ExitStatus.corrupt)
-                }
-                guard let id = (object["id"] as? NSNumber)?.uint64Value, let values = object["vector"] as? [NSNumber] else {
-                    printError("\(file):\(number + 1): needs a non-negative integer \"id\" and a numeric \"vector\"")
-                    throw ExitCode(ExitStatus.corrupt)
-                }
-                var payload: [UInt8]? = nil
-                if let text = object["text"] as? String {
-                    payload = Array(text.utf8)
-                } else if let encoded = object["payload"] as? String {
-                    guard let bytes = Data(base64Encoded: encoded) else {
-                        printError("\(file):\(number + 1): \"payload\" is not base64")
-                        throw ExitCode(ExitStatus.corrupt)
-                    }
-                    payload = Array(bytes)
-                }
-                records.append(Record(id: id, vector: values.map(\.floatValue), payload: payload))
-                if records.count % 10_000 == 0 { progress.show("read \(records.count) records…") }
-            }
-            return records
         case nil:
             return []
         }

@@ -21,14 +21,17 @@ struct SearchCommand: ParsableCommand {
     @Argument(help: "The store directory.") var store: String
     @Option(name: .long, help: "Use the vector of this record.") var id: UInt64?
     @Option(name: .long, help: "Read the query from this .fvecs file.") var fvecs: String?
-    @Option(name: .long, help: "The row of --fvecs.") var row = 0
-    @Option(name: .long, help: "Results.") var k = 10
-    @Option(name: .long, help: "Postings to probe (default: the store's default).") var nprobe: Int?
+    // `.unconditional`: "--k -5" is a bad value, not a missing one.
+    @Option(name: .long, parsing: .unconditional, help: "The row of --fvecs (from 0).") var row = 0
+    @Option(name: .long, parsing: .unconditional, help: "Results (at least 1).") var k = 10
+    @Option(name: .long, parsing: .unconditional, help: "Postings to probe (default: the store's default).") var nprobe: Int?
     @Flag(name: .long, help: "Print one JSON object.") var json = false
 
     func validate() throws {
         if id != nil && fvecs != nil { throw ValidationError("give --id or --fvecs, not both") }
-        if k < 0 || row < 0 { throw ValidationError("--k and --row must be ≥ 0") }
+        if k < 1 { throw ValidationError("--k must be at least 1 (got \(k))") }
+        if row < 0 { throw ValidationError("--row must be ≥ 0 (got \(row))") }
+        if let nprobe, nprobe < 1 { throw ValidationError("--nprobe must be at least 1 (got \(nprobe))") }
     }
 
     func run() throws {
@@ -37,11 +40,11 @@ struct SearchCommand: ParsableCommand {
         if let id {
             guard let record = try reportingErrors({ try s.get(id: id) }) else {
                 printError("no record with id \(id)")
-                throw ExitCode(ExitStatus.io)
+                throw ExitCode(ExitStatus.notFound)
             }
             query = record.vector
         } else if let fvecs {
-            let vectors = try reportingErrors { try TexMexFile.readFloats(fvecs, limit: row + 1) }
+            let vectors = try reportingErrors { try TexMexFile.readFloats(fvecs, limit: row < Int.max ? row + 1 : row) }
             guard row < vectors.count else {
                 printError("\(fvecs) has \(vectors.count) vectors; no row \(row)")
                 throw ExitCode(ExitStatus.usage)
@@ -64,7 +67,7 @@ struct SearchCommand: ParsableCommand {
         if json {
             let items = zip(hits, records).map { hit, record in
                 let text = record?.payload.flatMap { String(validating: $0, as: UTF8.self) }.map(jsonString) ?? "null"
-                return "{\"id\":\(hit.id),\"score\":\(hit.score),\"text\":\(text)}"
+                return "{\"id\":\(hit.id),\"score\":\(jsonNumber(hit.score)),\"text\":\(text)}"
             }
             print("{\"results\":[\(items.joined(separator: ","))]}")
         } else {

@@ -8,9 +8,11 @@ public enum NumpyFile {
         let file = try StorageFile(io: io, path: path, access: .readOnly)
         defer { try? file.close() }
         let size = Int(try file.size)
+        // An empty file holds no rows, as an empty .fvecs does.
+        guard size > 0 else { return [] }
         guard size >= 10 else { throw AeonError(.corrupt, "not a .npy file (too short)", path: path) }
         let prefix = try file.read(count: 10, at: 0)
-        guard prefix[0] == 0x93, Array(prefix[1..<6]) == Array("NUMPY".utf8), prefix[6] >= 1 else {
+        guard prefix[0] == 0x93, Array(prefix[1..<6]) == Array("NUMPY".utf8), (1...3).contains(prefix[6]) else {
             throw AeonError(.corrupt, "not a .npy file (bad magic)", path: path, offset: 0)
         }
         let major = prefix[6]
@@ -34,14 +36,21 @@ public enum NumpyFile {
         guard let shape = Self.field("'shape':(", in: compact), let close = shape.firstIndex(of: ")") else {
             throw AeonError(.corrupt, ".npy header has no shape", path: path)
         }
-        let dims = shape[..<close].split(separator: ",").compactMap { Int($0) }
-        guard dims.count == 2, dims[0] >= 0, dims[1] >= 1, dims[1] <= Kernels.maximumDimension else {
-            throw AeonError(.corrupt, ".npy array must be 2-D (rows × dimension); shape is \(dims)", path: path)
+        // Every element a plain non-negative integer: "(3, 384)" or "(3,384,)"; nothing coerced.
+        let text = shape[..<close]
+        var elements = text.split(separator: ",", omittingEmptySubsequences: false)
+        if elements.last?.isEmpty == true { elements.removeLast() }
+        let dims = elements.map { element in !element.isEmpty && element.utf8.allSatisfy { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") } ? Int(element) : nil }
+        guard dims.count == 2, let rows = dims[0], let dimension = dims[1] else {
+            throw AeonError(.corrupt, ".npy array must be 2-D (rows × dimension); shape is (\(text))", path: path)
         }
-        let (rows, dimension) = (dims[0], dims[1])
+        guard dimension >= 1, dimension <= Kernels.maximumDimension else {
+            throw AeonError(.invalidArgument, ".npy vectors have dimension \(dimension), outside 1...\(Kernels.maximumDimension)", path: path)
+        }
+        // Divided, not multiplied: a header can claim any row count.
         let dataStart = headerStart + headerLength
-        guard dataStart + rows * dimension * 4 <= size else {
-            throw AeonError(.corrupt, ".npy file is truncated: \(rows) × \(dimension) floats do not fit", path: path, offset: UInt64(dataStart))
+        guard rows <= (size - dataStart) / (dimension * 4) else {
+            throw AeonError(.corrupt, ".npy file is truncated: \(rows) × \(dimension) floats do not fit in its \(size - dataStart) data bytes", path: path, offset: UInt64(dataStart))
         }
         let wanted = min(rows, limit ?? rows)
         var vectors: [[Float]] = []

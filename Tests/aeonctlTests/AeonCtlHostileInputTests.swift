@@ -1,0 +1,126 @@
+import Aeon
+import Foundation
+import Testing
+
+/// `aeonctl` given what a hostile or careless user gives it (issue 13): each input that once
+/// crashed it, coerced it or gave an inconsistent exit status, now a documented status and one
+/// line on stderr. A crash shows as a signal (status ≥ 128 through the shell, or an uncaught
+/// signal here), never as one of 0…5.
+@Suite("aeonctl on hostile input")
+struct AeonCtlHostileInputTests {
+    let cli = AeonCtlProcessTests()
+    let stores = AeonCtlStoreTests()
+
+    /// Runs aeonctl and checks it exited (not by a signal) with `status` and, for errors, one
+    /// line on stderr mentioning `mentioning`.
+    @discardableResult
+    func expect(_ arguments: [String], status: Int32, mentioning: String? = nil, sourceLocation: SourceLocation = #_sourceLocation) throws
+        -> AeonCtlProcessTests.Outcome
+    {
+        let outcome = try cli.run(arguments)
+        #expect(outcome.status == status, "\(arguments): \(outcome.stderr)", sourceLocation: sourceLocation)
+        if status != 0 {
+            #expect(!outcome.stderr.isEmpty, "\(arguments): nothing on stderr", sourceLocation: sourceLocation)
+            #expect(!outcome.stderr.contains("Fatal error") && !outcome.stderr.contains("Crash"), "\(outcome.stderr)", sourceLocation: sourceLocation)
+        }
+        if let mentioning {
+            #expect(outcome.stderr.contains(mentioning), "\(arguments): \(outcome.stderr)", sourceLocation: sourceLocation)
+        }
+        return outcome
+    }
+
+    @Test("arguments that overflowed: --first-id near 2^64, --row 2^63 − 1, --k 0 and negative values")
+    func overflowingArguments() throws {
+        let dir = try stores.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try stores.writeFvecs(dir + "/v.fvecs", count: 40, dimension: 8)
+        try expect(["import", dir + "/a", dir + "/v.fvecs", "--first-id", "18446744073709551615"], status: 2, mentioning: "--first-id")
+        try expect(["import", dir + "/a", dir + "/v.fvecs", "--first-id", "18446744073709551600"], status: 2, mentioning: "--first-id")
+        try expect(["import", dir + "/a", dir + "/v.fvecs", "--first-id", "-1"], status: 2)
+        try expect(["import", dir + "/a", dir + "/v.fvecs", "--limit", "-3"], status: 2, mentioning: "--limit")
+        try expect(["import", dir + "/a", dir + "/v.fvecs", "--first-id", "18446744073709551576"], status: 0)
+        try expect(["get", dir + "/a", "18446744073709551615"], status: 0)
+
+        let store = dir + "/a"
+        try expect(["search", store, "--fvecs", dir + "/v.fvecs", "--row", "9223372036854775807"], status: 2, mentioning: "no row")
+        try expect(["search", store, "--fvecs", dir + "/v.fvecs", "--row", "-1"], status: 2, mentioning: "--row")
+        try expect(["search", store, "--id", "18446744073709551615", "--k", "0"], status: 2, mentioning: "--k must be at least 1")
+        try expect(["search", store, "--id", "18446744073709551615", "--k", "-5"], status: 2, mentioning: "--k must be at least 1")
+        try expect(["search", store, "--id", "18446744073709551615", "--nprobe", "0"], status: 2, mentioning: "--nprobe")
+        let all = try expect(["search", store, "--id", "18446744073709551615", "--k", "9223372036854775807", "--json"], status: 0)
+        let results = try #require((try JSONSerialization.jsonObject(with: Data(all.stdout.utf8)) as? [String: Any])?["results"] as? [Any])
+        #expect(results.count == 40)
+    }
+
+    @Test("exit statuses: a missing id or store is 5, a missing index file 1, an empty .npy or .fvecs 2")
+    func exitStatuses() throws {
+        let dir = try stores.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try stores.writeFvecs(dir + "/v.fvecs", count: 40, dimension: 8)
+        let store = dir + "/s"
+        try expect(["import", store, dir + "/v.fvecs"], status: 0)
+        try expect(["get", store, "4000"], status: 5, mentioning: "no record")
+        try expect(["search", store, "--id", "4000"], status: 5, mentioning: "no record")
+        try expect(["info", dir + "/nothing-here"], status: 5)
+        try expect(["import", dir + "/t", dir + "/missing.fvecs"], status: 5)
+
+        _ = FileManager.default.createFile(atPath: dir + "/empty.npy", contents: Data())
+        _ = FileManager.default.createFile(atPath: dir + "/empty.fvecs", contents: Data())
+        try expect(["import", dir + "/e1", dir + "/empty.npy"], status: 2, mentioning: "holds no records")
+        try expect(["import", dir + "/e2", dir + "/empty.fvecs"], status: 2, mentioning: "holds no records")
+
+        let index = try FileManager.default.contentsOfDirectory(atPath: store).first { $0.hasSuffix(".postings") }!
+        try FileManager.default.removeItem(atPath: store + "/" + index)
+        try expect(["info", store], status: 1, mentioning: "missing")
+        try expect(["verify", store], status: 1)
+    }
+
+    @Test("JSON Lines: ids are not coerced, text must be a string, unknown members are refused; the store is unchanged")
+    func jsonLines() throws {
+        let dir = try stores.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let store = dir + "/s"
+        try "{\"id\": 1, \"vector\": [1, 0, 0]}\n".write(toFile: dir + "/ok.jsonl", atomically: true, encoding: .utf8)
+        try expect(["import", store, dir + "/ok.jsonl"], status: 0)
+        for (n, line) in [
+            #"{"id": -5, "vector": [1, 0, 0]}"#, #"{"id": 1.5, "vector": [1, 0, 0]}"#, #"{"id": true, "vector": [1, 0, 0]}"#,
+            #"{"id": 1e30, "vector": [1, 0, 0]}"#, #"{"id": 18446744073709551621, "vector": [1, 0, 0]}"#,
+            #"{"id": 2, "vector": [1, 0, 0], "text": 12345}"#, #"{"id": 2, "vector": [1, 0, 0], "metadata": {}}"#,
+            #"{"id": 2, "vector": [1, 0, 1e39]}"#,
+        ].enumerated() {
+            let file = dir + "/bad\(n).jsonl"
+            try ("{\"id\": 7, \"vector\": [0, 1, 0]}\n" + line + "\n").write(toFile: file, atomically: true, encoding: .utf8)
+            try expect(["import", store, file], status: 1, mentioning: "line 2")
+        }
+        let opened = try AeonStore.open(at: store, options: StoreOptions(readOnly: true))
+        #expect(opened.count == 1, "nothing of the refused files went in")
+        try opened.close()
+    }
+
+    @Test("text files: CRLF line ends are stripped, invalid UTF-8 is corrupt input (1) naming the line")
+    func textFiles() throws {
+        let dir = try stores.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try stores.writeFvecs(dir + "/v.fvecs", count: 3, dimension: 4)
+        try "zero\r\none\r\ntwo\r\n".write(toFile: dir + "/crlf.txt", atomically: true, encoding: .utf8)
+        try expect(["import", dir + "/s", dir + "/v.fvecs", "--text", dir + "/crlf.txt"], status: 0)
+        let store = try AeonStore.open(at: dir + "/s", options: StoreOptions(readOnly: true))
+        #expect(try store.get(id: 1)?.payload == Array("one".utf8))
+        try store.close()
+        try Data([0x61, 0x0A, 0xC3, 0x28, 0x0A, 0x63, 0x0A]).write(to: URL(fileURLWithPath: dir + "/bad.txt"))
+        try expect(["import", dir + "/t", dir + "/v.fvecs", "--text", dir + "/bad.txt"], status: 1, mentioning: "line 2")
+    }
+
+    @Test("vectors whose scores overflow float32 are refused (2), and search JSON is always valid JSON")
+    func hugeVectors() throws {
+        let dir = try stores.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try "{\"id\": 1, \"vector\": [3e38, 3e38, 3e38]}\n".write(toFile: dir + "/huge.jsonl", atomically: true, encoding: .utf8)
+        try expect(["import", dir + "/s", dir + "/huge.jsonl", "--metric", "l2"], status: 2, mentioning: "too large")
+        try "{\"id\": 1, \"vector\": [1, 2, 3]}\n{\"id\": 2, \"vector\": [3, 2, 1]}\n".write(
+            toFile: dir + "/ok.jsonl", atomically: true, encoding: .utf8)
+        try expect(["import", dir + "/t", dir + "/ok.jsonl", "--metric", "ip"], status: 0)
+        let search = try expect(["search", dir + "/t", "--id", "1", "--json"], status: 0)
+        #expect(try JSONSerialization.jsonObject(with: Data(search.stdout.utf8)) is [String: Any], "\(search.stdout)")
+    }
+}
