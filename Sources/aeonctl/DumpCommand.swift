@@ -14,6 +14,7 @@ struct DumpCommand: ParsableCommand {
               aeonctl dump memories --posting 12
               aeonctl dump memories --page 3 --file records
               aeonctl dump memories --wal --limit 20
+              aeonctl dump memories --blob 42
             """
     )
 
@@ -22,11 +23,11 @@ struct DumpCommand: ParsableCommand {
     @Option(name: .long, help: "Print this page (hex) and whether its checksum matches.") var page: Int?
     @Option(name: .long, help: "The index file --page reads: postings or records.") var file = "postings"
     @Flag(name: .long, help: "Print the write-ahead log's records.") var wal = false
-    @Flag(name: .long, help: "Print a blob (not until the blob arena exists).") var blob = false
+    @Option(name: .long, help: "Print where record ID's payload lies in the blob arena, and the payload.") var blob: UInt64?
     @Option(name: .long, help: "At most this many log records.") var limit = 100
 
     func validate() throws {
-        if [posting != nil, page != nil, wal, blob].filter({ $0 }).count != 1 {
+        if [posting != nil, page != nil, wal, blob != nil].filter({ $0 }).count != 1 {
             throw ValidationError("give exactly one of --posting, --page, --wal, --blob")
         }
         if AeonStore.IndexFile(rawValue: file) == nil { throw ValidationError("--file is postings or records") }
@@ -60,8 +61,29 @@ struct DumpCommand: ParsableCommand {
                 print(String(format: "%8llu  %-6@  %-10llu  %-7@  %@", e.lsn, e.kind as NSString, e.id, payload as NSString, (e.checkpointed ? "yes" : "no") as NSString))
             }
             if entries.isEmpty { print("(the log holds no records)") }
-        } else {
-            print("no blob arena yet: payloads are stored in the records file (see `aeonctl get`)")
+        } else if let blob {
+            guard let record = try reportingErrors({ try s.get(id: blob) }) else {
+                printError("no record with id \(blob)")
+                throw ExitCode(ExitStatus.notFound)
+            }
+            guard let payload = record.payload, let placement = try reportingErrors({ try s.payloadPlacement(id: blob) }) else {
+                print("record \(blob) has no payload")
+                return
+            }
+            if let location = placement.location {
+                print("record \(blob): \(placement.length) B payload in the blob arena at \(location)")
+            } else {
+                print("record \(blob): \(placement.length) B payload, pending in the log (the arena takes it at the next checkpoint)")
+            }
+            if let text = String(validating: payload, as: UTF8.self) {
+                print(text)
+            } else {
+                for line in stride(from: 0, to: min(payload.count, 4096), by: 32) {
+                    let chunk = payload[line..<min(line + 32, payload.count)]
+                    print(String(format: "%04x  ", line) + chunk.map { String(format: "%02x", $0) }.joined(separator: " "))
+                }
+                if payload.count > 4096 { print("… (\(payload.count - 4096) more bytes)") }
+            }
         }
     }
 }

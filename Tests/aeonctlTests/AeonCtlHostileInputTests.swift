@@ -123,4 +123,17 @@ struct AeonCtlHostileInputTests {
         let search = try expect(["search", dir + "/t", "--id", "1", "--json"], status: 0)
         #expect(try JSONSerialization.jsonObject(with: Data(search.stdout.utf8)) is [String: Any], "\(search.stdout)")
     }
+
+    @Test("dump --blob shows where a payload lies in the arena, and the payload; a missing id is 5")
+    func dumpBlob() throws {
+        let dir = try stores.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try "{\"id\": 1, \"vector\": [1, 2, 3], \"text\": \"the first memory\"}\n{\"id\": 2, \"vector\": [3, 2, 1]}\n".write(
+            toFile: dir + "/r.jsonl", atomically: true, encoding: .utf8)
+        try expect(["import", dir + "/s", dir + "/r.jsonl"], status: 0)
+        let dump = try expect(["dump", dir + "/s", "--blob", "1"], status: 0)
+        #expect(dump.stdout.contains("16 B payload in the blob arena at") && dump.stdout.contains("the first memory"), "\(dump.stdout)")
+        #expect(try expect(["dump", dir + "/s", "--blob", "2"], status: 0).stdout.contains("no payload"))
+        try expect(["dump", dir + "/s", "--blob", "3"], status: 5, mentioning: "no record")
+    }
 }

@@ -1,5 +1,13 @@
 /// Read-only views of a store's internals, for `aeonctl dump` and for debugging.
 extension AeonStore {
+    /// Where a record's payload is stored (``payloadPlacement(id:)``).
+    public struct PayloadPlacement: Sendable, Hashable {
+        /// Its blob in the arena; `nil` while the record is pending (the payload is in the log).
+        public var location: BlobLocation?
+        /// The payload's length in bytes.
+        public var length: Int
+    }
+
     /// One entry of a posting.
     public struct PostingEntry: Sendable, Hashable {
         /// The row of the records file and its id.

@@ -1014,6 +1014,18 @@ public final class AeonStore: Sendable {
         }
     }
 
+    /// Where record `id`'s payload is stored: its blob's location in the arena, or `nil` while
+    /// the record is pending (its payload is in the log until the next checkpoint). `nil` when
+    /// there is no such record or it has no payload.
+    public func payloadPlacement(id: UInt64) throws(AeonError) -> PayloadPlacement? {
+        let snap = try reading(pendingFor: id)
+        if let entry = snap.pending { return entry.record?.payload.map { PayloadPlacement(location: nil, length: $0.count) } }
+        guard let atlas = snap.atlas, let row = try atlas.row(id: id), let reference = try atlas.payloadReference(row: row) else {
+            return nil
+        }
+        return PayloadPlacement(location: reference.location, length: reference.length)
+    }
+
     /// Runs `body`, adding the record's id to any error it throws.
     private func naming<R>(_ id: UInt64, _ body: () throws(AeonError) -> R) throws(AeonError) -> R {
         do {
