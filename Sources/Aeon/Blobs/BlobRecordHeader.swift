@@ -51,13 +51,18 @@ struct BlobRecordHeader: Equatable {
     }
 
     /// The framed length these fields imply, when they are self-consistent: known flags, a raw
-    /// record's lengths equal, a compressed one's non-empty and expanding, within the limits.
+    /// record's lengths equal, a compressed one's non-empty and expanding no more than LZ4 can,
+    /// within the limits.
     var framedLength: Int? {
         guard flags & ~BlobFormat.compressedFlag == 0,
             storedCount <= UInt64(BlobFormat.maximumFramedLength - BlobFormat.recordHeaderSize)
         else { return nil }
         if isCompressed {
-            guard storedCount > 0, originalCount > storedCount, originalCount <= UInt64(LZ4.maximumInputSize) else { return nil }
+            // An LZ4 block expands at most about 255-fold (each byte of a length extension adds
+            // 255): a larger claim is damage, and must not size an allocation.
+            guard storedCount > 0, originalCount > storedCount, originalCount <= UInt64(LZ4.maximumInputSize),
+                originalCount <= storedCount * 256 + 64
+            else { return nil }
         } else {
             guard originalCount == storedCount else { return nil }
         }

@@ -58,8 +58,11 @@ enum WALFormat {
 
     /// The sequence number in a segment file name, or `nil` for other files.
     static func sequence(ofSegment name: String) -> UInt64? {
-        guard name.hasPrefix("wal-"), name.hasSuffix(".log"), name.count == 24 else { return nil }
-        return UInt64(name.dropFirst(4).dropLast(4), radix: 16)
+        guard name.hasPrefix("wal-"), name.hasSuffix(".log"), name.utf8.count == 24 else { return nil }
+        let digits = name.dropFirst(4).dropLast(4)
+        // `UInt64(_:radix:)` would also take a sign.
+        guard digits.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) }) else { return nil }
+        return UInt64(digits, radix: 16)
     }
 
     /// A segment header: version 3 (48 bytes) when `identity` is given, else `version` (1 or

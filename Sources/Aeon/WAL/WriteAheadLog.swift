@@ -505,7 +505,13 @@ public final class WriteAheadLog: @unchecked Sendable {
             try old.sync(metadata: true)
             lock.withLock { durableLSN = writtenLSN }
         }
-        let sequence = (segments.last?.sequence ?? 0) + 1
+        // Sequence numbers come from file names: a name past the bound is damage, not a number
+        // to add to.
+        let last = segments.last?.sequence ?? 0
+        guard last < WALFormat.largestLSN else {
+            throw AeonError(.corrupt, "WAL segment sequence \(last) is past the largest possible", path: directory)
+        }
+        let sequence = last + 1
         // A store with an identity writes version 3; without one, version 1 unless direct writes
         // may pad it, so that readers before them can read it.
         let version = options.directWriteBytes == nil ? WALFormat.version : WALFormat.paddedVersion

@@ -187,4 +187,55 @@ struct HostileFileTests {
         #expect(code { _ = try AeonStore.open(at: path, options: options()) } == .corrupt)
         #expect(code { _ = try AeonStore.open(at: path, options: options(readOnly: true)) } == .corrupt)
     }
+
+    @Test("a log segment named with sequence 2^64 − 1 (found by fuzzing): appending past it is corrupt, not an overflow")
+    func logSequenceAtTheEnd() throws {
+        let dir = TemporaryDirectory()
+        let wal = dir.child("wal")
+        let identity = StoreIdentity.random()
+        try WriteAheadLog.create(io: SystemFileIO(), directory: wal, identity: identity)
+        let name = try #require(try SystemFileIO().list(wal).first)
+        var bytes = FileBytes.read(wal + "/" + name)
+        Forger.store(UInt64.max, into: &bytes, at: 16)
+        var crc = CRC32C()
+        bytes.withUnsafeBytes { raw in
+            crc.update(UnsafeRawBufferPointer(rebasing: raw[0..<12]))
+            crc.update(UnsafeRawBufferPointer(rebasing: raw[16..<WALFormat.headerSize(version: WALFormat.identifiedVersion)]))
+        }
+        Forger.store(crc.value, into: &bytes, at: 12)
+        try SystemFileIO().remove(wal + "/" + name)
+        FileBytes.write(wal + "/" + WALFormat.segmentName(.max), bytes)
+        #expect(WALFormat.sequence(ofSegment: "wal-+000000000000001.log") == nil)
+        let log = try WriteAheadLog(directory: wal, options: WriteAheadLog.Options(segmentBytes: WALFormat.blockSize, identity: identity))
+        // Fill the segment so that the log must start the next one.
+        let outcome = code { for _ in 0..<40 { _ = try log.append(records: [[UInt8](repeating: 7, count: 2000)], durability: .none) } }
+        #expect(outcome == .corrupt)
+        try? log.close()
+    }
+
+    @Test("a compressed blob claiming far more than LZ4 can expand to (found by fuzzing) is corrupt before any allocation")
+    func blobExpansionClaim() throws {
+        let dir = TemporaryDirectory()
+        let arena = try BlobArena.open(directory: dir.child("blobs"))
+        let payload = Array(String(repeating: "compressible ", count: 200).utf8)
+        let location = try arena.append(payload)
+        try arena.close()
+        let path = dir.child("blobs") + "/" + BlobFormat.segmentName(location.segment)
+        var bytes = FileBytes.read(path)
+        let offset = Int(location.offset)
+        #expect(Forger.load(UInt32.self, bytes, offset + 4) == BlobFormat.compressedFlag, "the payload was stored compressed")
+        // Original length 2 GiB − 1 from a few dozen stored bytes, the record's checksum resealed.
+        Forger.store(UInt64(0x7E00_0000), into: &bytes, at: offset + 16)
+        let stored = Int(Forger.load(UInt64.self, bytes, offset + 8))
+        let checksum = CRC32C.checksum(Array(bytes[(offset + 4)..<(offset + 24 + stored)]))
+        Forger.store(checksum, into: &bytes, at: offset)
+        FileBytes.write(path, bytes)
+        let reader = try BlobArena.open(directory: dir.child("blobs"), options: BlobArena.Options(readOnly: true))
+        let forged = BlobLocation(segment: location.segment, offset: location.offset, length: location.length, checksum: checksum)
+        // Refused by the header check (before sizing a buffer), not by the decompressor after.
+        let error = #expect(throws: AeonError.self) { try reader.read(forged) }
+        #expect(error?.code == .corrupt)
+        #expect(error?.message.contains("does not match the location") == true, "\(error?.message ?? "")")
+        try reader.close()
+    }
 }
