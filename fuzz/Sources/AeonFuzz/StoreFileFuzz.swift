@@ -1,0 +1,125 @@
+@testable import Aeon
+
+/// A real store's index files, patched by the input and resealed (every page checksum, the
+/// table's and the header's recomputed), then read every way a user can: open, verify, search
+/// (every posting, and at the defaults), get and borrow every record, dump every posting,
+/// describe; and, for inputs that ask, written to: upserts, deletes, a checkpoint, a reopen.
+///
+/// Input: patches of `[file][offset: 3 bytes][n - 1][n bytes]`, the file an index into the
+/// target's files, the offset taken modulo the file's size. A first byte of 1 (mod 8) asks for
+/// the writing phase.
+struct StoreFileFuzz: Sendable {
+    /// Which files a target patches, and whether its store has layers.
+    let name: String
+    let layered: Bool
+    let patches: @Sendable (String) -> Bool
+
+    static let postings = StoreFileFuzz(name: "postings", layered: false) { $0.hasSuffix(".postings") }
+    static let records = StoreFileFuzz(name: "records", layered: false) { $0.hasSuffix(".records") }
+    static let layers = StoreFileFuzz(name: "layers", layered: true) { $0.hasPrefix("atlas-") }
+
+    private final class State: @unchecked Sendable {
+        let template: String
+        let work: String
+        let files: [String]
+        let originals: [String: [UInt8]]
+        var dirty: Set<String> = []
+        var rewritten = false
+
+        init(_ target: StoreFileFuzz) {
+            // Pending writes in the log only under layers: replaying them at every open costs.
+            let template = SeedStore.make(at: Scratch.root + "/template-" + target.name, layers: target.layered, pending: target.layered)
+            let files = Scratch.list(template).filter(target.patches)
+            self.template = template
+            self.files = files
+            work = Scratch.root + "/work-" + target.name
+            Scratch.copyTree(template, to: work)
+            originals = Dictionary(uniqueKeysWithValues: files.map { ($0, Scratch.read(template + "/" + $0)) })
+        }
+    }
+
+    nonisolated(unsafe) private static var states: [String: State] = [:]
+
+    private func state() -> State {
+        if let state = Self.states[name] { return state }
+        let state = State(self)
+        Self.states[name] = state
+        return state
+    }
+
+    func run(_ input: [UInt8]) {
+        let state = state()
+        // Back to the template: only the files the last input changed.
+        if state.rewritten {
+            Scratch.copyTree(state.template, to: state.work)
+            state.rewritten = false
+        } else {
+            for name in state.dirty { Scratch.patch(state.work + "/" + name, at: 0, state.originals[name]![...]) }
+        }
+        state.dirty = []
+        guard !state.files.isEmpty else { return }
+        var images: [String: [UInt8]] = [:]
+        var i = 1
+        while i + 5 <= input.count {
+            let name = state.files[Int(input[i]) % state.files.count]
+            var bytes = images[name] ?? state.originals[name]!
+            let offset = (Int(input[i + 1]) | Int(input[i + 2]) << 8 | Int(input[i + 3]) << 16) % bytes.count
+            let count = min(Int(input[i + 4]) % 32 + 1, input.count - i - 5, bytes.count - offset)
+            bytes.replaceSubrange(offset..<(offset + count), with: input[(i + 5)..<(i + 5 + count)])
+            images[name] = bytes
+            i += 5 + count
+        }
+        for (name, var bytes) in images {
+            Reseal.pagedFile(&bytes)
+            Scratch.patch(state.work + "/" + name, at: 0, bytes[...])
+            state.dirty.insert(name)
+        }
+        read(state.work)
+        if input.first.map({ $0 % 8 == 1 }) ?? false {
+            state.rewritten = true
+            write(state.work)
+            read(state.work)
+        }
+    }
+
+    /// Everything a reader can do; any error is fine, a crash or a wrong kind of answer is not.
+    private func read(_ path: String) {
+        guard let store = try? AeonStore.open(at: path, options: StoreOptions(readOnly: true)) else { return }
+        defer { try? store.close() }
+        _ = try? store.verify()
+        let everything = SearchParameters(nprobe: 1 << 20, epsilon: .infinity, oversample: 1024)
+        for q in [0, 77, 201] {
+            let query = SeedStore.record(q).vector
+            for parameters in [everything, .default] {
+                if let hits = try? store.search(query, k: 10, parameters: parameters), hits.contains(where: { $0.score.isNaN }) {
+                    finding("a search returned a NaN score")
+                }
+            }
+        }
+        for id in stride(from: 0, to: 240, by: 3) {
+            _ = try? store.get(id: UInt64(id))
+            _ = try? store.withPayload(id: UInt64(id)) { $0?.count }
+        }
+        if let postings = try? store.postingCount {
+            for p in 0..<min(postings, 4096) { _ = try? store.dumpPosting(p) }
+        }
+        _ = try? store.describe()
+    }
+
+    /// Writes on the damaged store: each may fail, none may crash.
+    private func write(_ path: String) {
+        guard let store = try? AeonStore.open(at: path, options: StoreOptions(checkpointThreshold: 0)) else { return }
+        defer { try? store.close() }
+        for id in [1, 7, 500] { try? store.upsert(SeedStore.record(id)) }
+        for id in [7, 11] { try? store.delete(id: UInt64(id)) }
+        _ = try? store.search(SeedStore.record(5).vector, k: 5)
+        try? store.checkpoint()
+        _ = try? store.collectGarbage(garbageRatio: 0)
+    }
+
+    func seeds() -> [[UInt8]] {
+        // No patch (the store as written), and one small patch into each file.
+        let files = state().files
+        return [[0], [1], [9]] + files.indices.map { [0, UInt8($0), 0x40, 0x10, 0, 0, 0x7F] }
+    }
+}
