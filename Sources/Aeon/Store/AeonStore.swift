@@ -190,12 +190,22 @@ public final class AeonStore: Sendable {
         var delta = Delta()
         let walPath = path + "/" + walDirectoryName
         let dimension = manifest.dimension
+        // A record whose checksum holds but whose contents do not (written by someone else) is
+        // damage like any other: strict recovery stops, salvage skips it and says so.
+        var undecodable: [String] = []
         let apply = { (lsn: UInt64, bytes: [UInt8]) throws(AeonError) in
-            let record = try LogRecord.decode(bytes, lsn: lsn, dimension: dimension, metric: manifest.metric, path: walPath)
+            let record: LogRecord
+            do throws(AeonError) {
+                record = try LogRecord.decode(bytes, lsn: lsn, dimension: dimension, metric: manifest.metric, path: walPath)
+            } catch {
+                guard options.recovery == .salvage else { throw error }
+                undecodable.append("wal: LSN \(lsn): \(error.message); record skipped")
+                return
+            }
             delta.apply(record, lsn: lsn, inBase: try atlas?.row(id: record.id) != nil)
         }
         let wal: WriteAheadLog?
-        let report: WALRecoveryReport
+        var report: WALRecoveryReport
         if options.readOnly || options.writeAheadLogDisabled {
             wal = nil
             report = try WriteAheadLog.replay(
@@ -209,6 +219,7 @@ public final class AeonStore: Sendable {
             wal = log
             report = log.recovery
         }
+        report.skipped += undecodable
         let live = try LiveIndex.replaying(
             delta, over: atlas, dimension: dimension, metric: manifest.metric, kernels: kernels, parameters: buildParameters)
         return AeonStore(

@@ -182,10 +182,18 @@ struct HostileFileTests {
             directory: path + "/wal", options: WriteAheadLog.Options(identity: manifest.identity), checkpoint: manifest.checkpointLSN)
         var vector = Self.data.records[0].vector
         vector[3] = .nan
-        _ = try log.append(records: [LogRecord.upsert(id: 5, vector: vector, payload: nil)], durability: .synchronous)
+        _ = try log.append(records: [LogRecord.upsert(id: Self.data.records[0].id, vector: vector, payload: nil)], durability: .synchronous)
         try log.close()
         #expect(code { _ = try AeonStore.open(at: path, options: options()) } == .corrupt)
         #expect(code { _ = try AeonStore.open(at: path, options: options(readOnly: true)) } == .corrupt)
+        // Salvage skips it, says so, and keeps the rest: the record it would have replaced as built.
+        var salvage = options(readOnly: true)
+        salvage.recovery = .salvage
+        let store = try AeonStore.open(at: path, options: salvage)
+        #expect(store.recovery.skipped.contains { $0.contains("record skipped") }, "\(store.recovery.skipped)")
+        #expect(try store.get(id: Self.data.records[0].id) == Self.data.records[0])
+        #expect(store.count == Self.data.records.count)
+        try store.close()
     }
 
     @Test("a log segment named with sequence 2^64 − 1 (found by fuzzing): appending past it is corrupt, not an overflow")
