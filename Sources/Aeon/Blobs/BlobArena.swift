@@ -135,6 +135,11 @@ public final class BlobArena: Sendable {
             try io.syncDirectory(FilePaths.parent(of: directory))
         }
         let generations = try io.list(directory).compactMap(BlobFormat.generation(ofSegment:)).sorted()
+        if let last = generations.last, last >= BlobFormat.largestGeneration {
+            throw AeonError(
+                .corrupt, "blob segment generation \(last) is past the largest possible",
+                path: BlobSegment.path(directory: directory, generation: last))
+        }
         var writer = WriterState(nextGeneration: (generations.last ?? 0) + 1)
         var segments: [UInt64: BlobSegment] = [:]
         for generation in generations.reversed() {
@@ -144,7 +149,15 @@ public final class BlobArena: Sendable {
                 identity: options.identity)
             else {
                 // A torn creation; when it was the newest, the next older segment becomes the newest.
-                try io.remove(BlobSegment.path(directory: directory, generation: generation))
+                // Removed only when it holds nothing at all: a segment whose header was lost with
+                // records behind it may hold referenced blobs, so it is set aside, never deleted
+                // (reads of its blobs then report them missing; the bytes stay for recovery).
+                let path = BlobSegment.path(directory: directory, generation: generation)
+                if try Self.isAllZeros(io: io, path: path) {
+                    try io.remove(path)
+                } else {
+                    try io.rename(path, to: path + BlobFormat.setAsideSuffix)
+                }
                 writer.directoryUnsynced = true
                 continue
             }
@@ -263,6 +276,20 @@ public final class BlobArena: Sendable {
     private func fits(_ length: Int, in segment: BlobSegment, at end: Int) -> Bool {
         guard length <= segment.capacity - end else { return false }
         return end == segment.headerSize || length <= options.segmentSize - end
+    }
+
+    /// Whether every byte of the file at `path` is zero (read in bounded chunks).
+    private static func isAllZeros(io: any FileIO, path: String) throws(AeonError) -> Bool {
+        let file = try StorageFile(io: io, path: path, access: .readOnly)
+        defer { try? file.close() }
+        let size = try file.size
+        var offset: UInt64 = 0
+        while offset < size {
+            let count = Int(min(UInt64(1 << 20), size - offset))
+            guard try file.read(count: count, at: offset).allSatisfy({ $0 == 0 }) else { return false }
+            offset += UInt64(count)
+        }
+        return true
     }
 
     /// Creates the next segment, large enough for a record of `length` bytes, and makes it active.

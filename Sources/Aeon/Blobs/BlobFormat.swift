@@ -21,6 +21,14 @@ enum BlobFormat {
     static let namePrefix = "blobs-"
     static let nameSuffix = ".seg"
 
+    /// Segment generations are in 1…2^62; a file named past it is damage (nothing of ours
+    /// writes one), never a number to add to.
+    static let largestGeneration: UInt64 = 1 << 62
+
+    /// Suffix given to a segment whose header is gone but whose bytes are not all zeros: kept
+    /// aside, never deleted, since a blob in it may be referenced.
+    static let setAsideSuffix = ".unreadable"
+
     static func segmentName(_ generation: UInt64) -> String {
         let digits = String(generation, radix: 16)
         return namePrefix + String(repeating: "0", count: max(0, 16 - digits.count)) + digits + nameSuffix

@@ -100,7 +100,8 @@ enum WALFormat {
         crc.update(UnsafeRawBufferPointer(rebasing: raw[16..<size]))
         guard crc.value == UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 12, as: UInt32.self)) else { return nil }
         let firstLSN = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 24, as: UInt64.self))
-        guard (1...largestLSN).contains(firstLSN) else { return nil }
+        // A segment may start just past the last LSN (after a checkpoint at it), holding none.
+        guard (1...(largestLSN + 1)).contains(firstLSN) else { return nil }
         return SegmentHeader(
             sequence: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 16, as: UInt64.self)),
             firstLSN: firstLSN, version: version,

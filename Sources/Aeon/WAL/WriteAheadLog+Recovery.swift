@@ -192,13 +192,19 @@ struct WALRecovery {
                             .corrupt, "WAL record at offset \(damage) is damaged and intact durable records follow it",
                             path: path, offset: UInt64(damage))
                     }
-                    // Resume right after the damaged fragment when its length field leads to a
-                    // valid fragment; otherwise at the next block, which starts with a header.
+                    // Resume at the next valid fragment in the block (where the damaged one's
+                    // length field leads, else the first found byte by byte: a damaged length
+                    // must not cost the records after it); otherwise at the next block, which
+                    // starts with a header.
                     var resume = (offset / WALFormat.blockSize + 1) * WALFormat.blockSize
                     if offset + WALFormat.fragmentHeaderSize <= raw.count {
                         let claimed = Int(UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: offset + 4, as: UInt16.self)))
                         let next = offset + WALFormat.fragmentHeaderSize + claimed
-                        if next < resume, WALFormat.fragment(in: raw, at: next) != nil { resume = next }
+                        if next < resume, WALFormat.fragment(in: raw, at: next) != nil {
+                            resume = next
+                        } else if let found = Self.nextFragment(raw, after: offset, before: min(resume, raw.count)) {
+                            resume = found
+                        }
                     }
                     report.skipped.append("\(name) @ \(damage): damaged record skipped up to offset \(resume)")
                     offset = resume
@@ -262,11 +268,33 @@ struct WALRecovery {
         return header.withUnsafeBytes { WALFormat.parseSegmentHeader($0) } != nil
     }
 
+    /// The offset of the first valid fragment after `offset` and before `end`, probed byte by
+    /// byte (a checksum only where a header's type is plausible).
+    static func nextFragment(_ raw: UnsafeRawBufferPointer, after offset: Int, before end: Int) -> Int? {
+        var probe = offset + 1
+        while probe + WALFormat.fragmentHeaderSize <= end {
+            if raw[probe + 6] != 0, WALFormat.fragment(in: raw, at: probe) != nil { return probe }
+            probe += 1
+        }
+        return nil
+    }
+
     /// Whether a valid fragment written after a sync follows the damage at `offset`: proof that
-    /// what precedes it had been made durable, so the damage is not a torn write. Looks past the
-    /// damaged fragment within its block (when its length field is plausible) and at every later
-    /// block, which always begins with a fragment header.
+    /// what precedes it had been made durable, so the damage is not a torn write. Looks at the
+    /// fragment at `offset` itself (intact but out of place, as after an LSN gap), past it
+    /// within its block (where its length field leads, and at every byte offset: a damaged length
+    /// field must not hide the intact records behind it) and at every later block, which always
+    /// begins with a fragment header.
     static func durableDataFollows(_ raw: UnsafeRawBufferPointer, after offset: Int) -> Bool {
+        if let f = WALFormat.fragment(in: raw, at: offset), f.flags & WALFormat.afterSyncFlag != 0 { return true }
+        // Every offset left in the block: cheap where there are zeros (no fragment type 0), a
+        // checksum only where a header's type and length are plausible.
+        let blockEnd = min(raw.count, (offset / WALFormat.blockSize + 1) * WALFormat.blockSize)
+        var probe = offset + 1
+        while probe + WALFormat.fragmentHeaderSize <= blockEnd {
+            if raw[probe + 6] != 0, let f = WALFormat.fragment(in: raw, at: probe), f.flags & WALFormat.afterSyncFlag != 0 { return true }
+            probe += 1
+        }
         func walk(from start: Int) -> Bool {
             var position = start
             while WALFormat.blockSize - position % WALFormat.blockSize >= WALFormat.fragmentHeaderSize,

@@ -218,6 +218,11 @@ public final class WriteAheadLog: @unchecked Sendable {
         defer { lock.unlock() }
         try usable()
         let first = nextLSN
+        // LSNs past the bound would be read back as damage: refuse before acknowledging. (Only
+        // a store whose manifest or log says it is near 2^62 gets here; none reaches it by use.)
+        guard UInt64(records.count) <= WALFormat.largestLSN - min(WALFormat.largestLSN, first - 1) else {
+            throw AeonError(.corrupt, "the log has reached the largest LSN (\(WALFormat.largestLSN)); no record can be appended", path: directory)
+        }
         pending.append((first, records))
         nextLSN += UInt64(records.count)
         let last = nextLSN - 1

@@ -246,4 +246,86 @@ struct HostileFileTests {
         #expect(error?.message.contains("does not match the location") == true, "\(error?.message ?? "")")
         try reader.close()
     }
+
+    /// A store with payloads, built, and `deletes` synchronous deletes in its log.
+    private func storeWithLog(_ path: String, deletes: Int = 5) throws {
+        let store = try AeonStore.open(at: path, options: options())
+        try store.build(Self.data.records.map { Record(id: $0.id, vector: $0.vector, payload: Array("p\($0.id)".utf8)) })
+        for record in Self.data.records.prefix(deletes) { try store.delete(id: record.id) }
+        try store.close()
+    }
+
+    @Test("a stray blob segment named with generation 2^64 − 1 makes writes corrupt, not a trap (review finding)")
+    func blobGenerationAtTheEnd() throws {
+        let dir = TemporaryDirectory()
+        let path = dir.child("s")
+        try storeWithLog(path, deletes: 0)
+        FileBytes.write(path + "/blobs/" + BlobFormat.segmentName(.max), [])
+        #expect(code { _ = try AeonStore.open(at: path, options: options()) } == .corrupt)
+        let reader = try AeonStore.open(at: path, options: options(readOnly: true))
+        #expect(try reader.get(id: Self.data.records[1].id)?.payload == Array("p\(Self.data.records[1].id)".utf8))
+        try reader.close()
+    }
+
+    @Test("a blob segment whose header was zeroed, with records behind it, is set aside, never deleted (review finding)")
+    func zeroedBlobHeader() throws {
+        let dir = TemporaryDirectory()
+        let path = dir.child("s")
+        try storeWithLog(path, deletes: 0)
+        let name = try #require(try SystemFileIO().list(path + "/blobs").first)
+        var bytes = FileBytes.read(path + "/blobs/" + name)
+        for i in 0..<BlobFormat.identifiedHeaderSize { bytes[i] = 0 }
+        FileBytes.write(path + "/blobs/" + name, bytes)
+        // A writer's open: the blobs are unreadable (reported), but their bytes are all kept.
+        if let store = try? AeonStore.open(at: path, options: options()) {
+            #expect(code { _ = try store.get(id: Self.data.records[1].id) } == .corrupt)
+            try store.close()
+        }
+        let kept = try SystemFileIO().list(path + "/blobs")
+        #expect(kept.contains(name + BlobFormat.setAsideSuffix) || kept.contains(name), "\(kept)")
+        let keptName = kept.contains(name) ? name : name + BlobFormat.setAsideSuffix
+        #expect(FileBytes.read(path + "/blobs/" + keptName) == bytes, "every byte is still there")
+    }
+
+    @Test("one flipped bit in a log fragment's length field, synced records behind it: corrupt, never a torn tail that a writer cuts (review finding)")
+    func flippedLogLength() throws {
+        let dir = TemporaryDirectory()
+        let path = dir.child("s")
+        try storeWithLog(path)
+        let segments = try SystemFileIO().list(path + "/wal").sorted()
+        let last = path + "/wal/" + segments.last!
+        var bytes = FileBytes.read(last)
+        bytes[WALFormat.identifiedHeaderSize + 5] ^= 0x01  // the first fragment's length, high byte
+        FileBytes.write(last, bytes)
+        #expect(code { _ = try AeonStore.open(at: path, options: options()) } == .corrupt)
+        #expect(code { _ = try AeonStore.open(at: path, options: options(readOnly: true)) } == .corrupt)
+        #expect(FileBytes.read(last) == bytes, "nothing was cut")
+        // Salvage skips only the damaged record: the later acknowledged deletes hold.
+        var salvage = options(readOnly: true)
+        salvage.recovery = .salvage
+        let store = try AeonStore.open(at: path, options: salvage)
+        for record in Self.data.records[1..<5] { #expect(try store.get(id: record.id) == nil) }
+        try store.close()
+    }
+
+    @Test("a checkpoint LSN at the bound: appends past it are refused before they are acknowledged; nothing acknowledged is lost (review finding)")
+    func checkpointAtTheBound() throws {
+        let dir = TemporaryDirectory()
+        let path = dir.child("s")
+        try storeWithLog(path, deletes: 0)
+        Forger.rewrite(manifest: path + "/MANIFEST") { bytes in Forger.store(WALFormat.largestLSN - 1, into: &bytes, at: 40) }
+        var store = try AeonStore.open(at: path, options: options())
+        try store.delete(id: Self.data.records[0].id)  // LSN 2^62, the last
+        #expect(code { try store.delete(id: Self.data.records[1].id) } == .corrupt)
+        try store.close()
+        store = try AeonStore.open(at: path, options: options())
+        #expect(try store.get(id: Self.data.records[0].id) == nil, "the acknowledged delete held")
+        #expect(try store.get(id: Self.data.records[1].id) != nil, "the refused one was not applied")
+        try store.checkpoint()
+        try store.close()
+        store = try AeonStore.open(at: path, options: options())
+        #expect(store.count == Self.data.records.count - 1)
+        #expect(code { try store.delete(id: Self.data.records[1].id) } == .corrupt)
+        try store.close()
+    }
 }
