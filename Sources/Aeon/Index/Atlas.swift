@@ -328,6 +328,22 @@ final class Atlas: @unchecked Sendable {
         }.baseAddress!.assumingMemoryBound(to: Float.self)
     }
 
+    /// A live row's id and vector, checked as a rebuild must before it carries them into a new
+    /// generation: the vector as the store writes them (norm bound, unit length for cosine),
+    /// and the id index agreeing that this row holds that id. A checksum cannot vouch for either,
+    /// and a fold or compaction would otherwise make a forgery permanent and `verify` clean.
+    func checkedLiveRow(_ row: Int) throws(AeonError) -> (id: UInt64, vector: UnsafePointer<Float>) {
+        let vector = try self.vector(row: row)
+        if let problem = VectorValidation.problem(withStored: UnsafeBufferPointer(start: vector, count: dimension), metric: metric) {
+            throw AeonError(.corrupt, "row \(row) holds a vector with \(problem)", path: layer(ofRow: row).records.path)
+        }
+        let id = try self.id(row: row)
+        guard try self.row(id: id) == row else {
+            throw AeonError(.corrupt, "row \(row) holds id \(id), which the id index does not place there", path: layer(ofRow: row).records.path)
+        }
+        return (id, vector)
+    }
+
     /// Row `row`'s id.
     func id(row: Int) throws(AeonError) -> UInt64 {
         try checkRow(row, "an id lookup")
@@ -374,7 +390,13 @@ final class Atlas: @unchecked Sendable {
         let location = try BlobLocation(from: &reader)
         let length = Int(try reader.read(UInt32.self))
         let flags = try reader.read(UInt32.self)
-        return flags & 1 == 0 ? nil : PayloadReference(location: location, length: length)
+        // A row without a payload is all zeros: anything else there is damage, not "no payload".
+        guard flags <= 1, flags == 1 || (length == 0 && location == BlobLocation(segment: 0, offset: 0, length: 0, checksum: 0)) else {
+            throw AeonError(
+                .corrupt, "row \(row)'s payload entry has flags \(flags) with location \(location) and length \(length)",
+                path: layer.records.path, offset: UInt64(base))
+        }
+        return flags == 0 ? nil : PayloadReference(location: location, length: length)
     }
 
     /// Row `row`'s payload, copied out; `nil` when it has none.

@@ -323,5 +323,12 @@ struct RecordsHeader: Equatable {
         else {
             throw AeonError(.corrupt, "records header fields are inconsistent with each other or the file", path: file.path, offset: 32)
         }
+        // Each section in pages of its own: two that share a page would read one's bytes as
+        // the other's (ids from vectors, say) with every checksum intact.
+        let placed = sections.filter { $0.bytes > 0 }.map { $0.page..<($0.page + PagedFileLayout.pages(forBytes: $0.bytes)) }
+            .sorted { $0.lowerBound < $1.lowerBound }
+        guard zip(placed, placed.dropFirst()).allSatisfy({ $0.upperBound <= $1.lowerBound }) else {
+            throw AeonError(.corrupt, "records file sections overlap", path: file.path, offset: 44)
+        }
     }
 }

@@ -719,15 +719,18 @@ public final class AeonStore: Sendable {
         do throws(AeonError) {
             for row in live {
                 renumbered[row] = Int32(contents.ids.count)
-                (contents.data + contents.ids.count * dimension).update(from: try view.vector(row: row), count: dimension)
                 if rows.isAppended(row) {
+                    (contents.data + contents.ids.count * dimension).update(from: try view.vector(row: row), count: dimension)
                     let id = rows.id(row)
                     guard let record = delta.entries[id]?.record else {
                         throw AeonError(.corrupt, "row \(row) (id \(id)) is in the index but not among the pending writes", path: path)
                     }
                     contents.add(id: id, bytes: record.payload)
                 } else {
-                    contents.add(id: try view.id(row: row), stored: try view.atlas!.payloadReference(row: row))
+                    let atlas = view.atlas!
+                    let (id, vector) = try atlas.checkedLiveRow(row)
+                    (contents.data + contents.ids.count * dimension).update(from: vector, count: dimension)
+                    contents.add(id: id, stored: try atlas.payloadReference(row: row))
                 }
             }
             var members: [[Int32]] = [], centroids: [Float] = []
@@ -765,9 +768,9 @@ public final class AeonStore: Sendable {
         do throws(AeonError) {
             if let atlas = snap.atlas {
                 for row in 0..<atlas.rowCount where !atlas.isDeleted(row) {
-                    let id = try atlas.id(row: row)
+                    let (id, vector) = try atlas.checkedLiveRow(row)
                     if snap.delta.entries[id] != nil { continue }
-                    (contents.data + contents.ids.count * dimension).update(from: try atlas.vector(row: row), count: dimension)
+                    (contents.data + contents.ids.count * dimension).update(from: vector, count: dimension)
                     contents.add(id: id, stored: try atlas.payloadReference(row: row))
                 }
             }
@@ -994,6 +997,11 @@ public final class AeonStore: Sendable {
         guard let atlas = snap.atlas, let row = try atlas.row(id: id) else { return nil }
         return try naming(id) { () throws(AeonError) in
             let vector = Array(UnsafeBufferPointer(start: try atlas.vector(row: row), count: dimension))
+            // Finite per page on read; here also as the store writes it (norm, unit length), so
+            // a forged vector is corrupt data, not a query the caller got wrong.
+            if let problem = vector.withUnsafeBufferPointer({ VectorValidation.problem(withStored: $0, metric: metric) }) {
+                throw AeonError(.corrupt, "its stored vector has \(problem)", path: atlas.records.path)
+            }
             return Record(id: id, vector: vector, payload: try atlas.payload(row: row))
         }
     }

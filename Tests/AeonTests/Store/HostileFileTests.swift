@@ -328,4 +328,45 @@ struct HostileFileTests {
         #expect(code { try store.delete(id: Self.data.records[1].id) } == .corrupt)
         try store.close()
     }
+
+    @Test("records-file forgeries the review found: overlapping sections, a payload entry with flags 0 but a location, a huge stored vector, an id the index disagrees with",
+        arguments: ["overlap", "payload flags", "huge vector", "id"])
+    func forgedRecordsFile(forgery: String) throws {
+        let dir = TemporaryDirectory()
+        let path = dir.child("s")
+        try storeWithLog(path, deletes: 0)
+        let (file, header) = try {
+            let store = try AeonStore.open(at: path, options: options(readOnly: true))
+            defer { try? store.close() }
+            let atlas = try #require(try store.currentIndex())
+            return (atlas.records.path, atlas.recordsHeader)
+        }()
+        let victim = Self.data.records[0]
+        switch forgery {
+        case "overlap":
+            // The ids section moved onto the vectors' first page.
+            Forger.rewrite(pagedFile: file, page: 0) { bytes in Forger.store(UInt32(header.vectorsFirstPage), into: &bytes, at: 56) }
+        case "payload flags":
+            // Row 0 says "no payload" (flags 0) yet names a location: not the all-zero entry.
+            Forger.rewrite(pagedFile: file, page: header.payloadTableFirstPage) { bytes in Forger.store(UInt32(0), into: &bytes, at: 28) }
+        case "huge vector":
+            Forger.rewrite(pagedFile: file, page: header.vectorsFirstPage) { bytes in Forger.store(Float(1e30).bitPattern, into: &bytes, at: 0) }
+        default:
+            Forger.rewrite(pagedFile: file, page: header.idsFirstPage) { bytes in Forger.store(UInt64(99_999), into: &bytes, at: 0) }
+        }
+        // Opening may refuse at once; if not, reading the row is corrupt, and a compaction
+        // refuses to carry it into a new generation (which verify would then call clean).
+        guard let store = try? AeonStore.open(at: path, options: options()) else {
+            #expect(forgery == "overlap")
+            #expect(code { _ = try AeonStore.open(at: path, options: options(readOnly: true)) } == .corrupt)
+            return
+        }
+        #expect(forgery != "overlap", "overlapping sections were accepted")
+        if forgery != "id" {
+            #expect(code { _ = try store.get(id: victim.id) } == .corrupt)
+        }
+        #expect(code { _ = try store.compact() } == .corrupt)
+        #expect(try store.verify().contains { $0.code == .corrupt })
+        try? store.close()
+    }
 }
