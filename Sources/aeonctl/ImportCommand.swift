@@ -13,7 +13,8 @@ struct ImportCommand: ParsableCommand {
             object per line with "id" (an integer in 0…2^64−1, written as one), "vector" (numbers \
             float32 can hold) and optionally "text" (a string, stored as UTF-8) or "payload" \
             (padded base64); any other member, or a value of another type, is an error naming \
-            the line. Text files are UTF-8, with \\n or \\r\\n line ends. Into an empty store (or with --replace) the records are built into \
+            the line. Text files are UTF-8 (a leading byte order mark is skipped), with \\n or \\r\\n \
+            line ends, one line per vector. Each id may appear once in a file. Into an empty store (or with --replace) the records are built into \
             a fresh index; otherwise they are upserted (replacing records with the same ids) and \
             the store is checkpointed.
 
@@ -78,6 +79,14 @@ struct ImportCommand: ParsableCommand {
             throw ExitCode(ExitStatus.usage)
         }
         let readSeconds = seconds(clock.now - readStart)
+        // One record per id in a file, whether it is built or added: the last of two would win
+        // silently when adding, and a build refuses them.
+        var seen = Set<UInt64>(minimumCapacity: records.count)
+        for (i, record) in records.enumerated() where !seen.insert(record.id).inserted {
+            progress.clear()
+            printError("\(file): record \(i + 1) repeats id \(record.id); each id may appear once in an import")
+            throw ExitCode(ExitStatus.usage)
+        }
 
         progress.show("building the index from \(records.count) records…")
         let buildStart = clock.now
@@ -152,7 +161,9 @@ struct ImportCommand: ParsableCommand {
             var texts: [[UInt8]]? = nil
             if let text {
                 let lines = try reportingErrors { try TextLines.readUTF8Lines(text) }
-                guard lines.count >= vectors.count else {
+                // One line per vector: more lines than vectors (unless --limit took fewer) is a
+                // mismatch, not text to drop.
+                guard limit == nil ? lines.count == vectors.count : lines.count >= vectors.count else {
                     printError("\(text) has \(lines.count) lines for \(vectors.count) vectors")
                     throw ExitCode(ExitStatus.usage)
                 }

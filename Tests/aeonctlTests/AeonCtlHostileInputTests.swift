@@ -86,11 +86,14 @@ struct AeonCtlHostileInputTests {
             #"{"id": -5, "vector": [1, 0, 0]}"#, #"{"id": 1.5, "vector": [1, 0, 0]}"#, #"{"id": true, "vector": [1, 0, 0]}"#,
             #"{"id": 1e30, "vector": [1, 0, 0]}"#, #"{"id": 18446744073709551621, "vector": [1, 0, 0]}"#,
             #"{"id": 2, "vector": [1, 0, 0], "text": 12345}"#, #"{"id": 2, "vector": [1, 0, 0], "metadata": {}}"#,
-            #"{"id": 2, "vector": [1, 0, 1e39]}"#,
+            #"{"id": 2, "vector": [1, 0, 1e39]}"#, #"{"id": 7, "vector": [1, 0, 0]}"#,
         ].enumerated() {
             let file = dir + "/bad\(n).jsonl"
             try ("{\"id\": 7, \"vector\": [0, 1, 0]}\n" + line + "\n").write(toFile: file, atomically: true, encoding: .utf8)
-            try expect(["import", store, file], status: 1, mentioning: "line 2")
+            // A value no float32 holds is a bad vector (2, as NaN in .fvecs is); a repeated id
+            // is refused whether the store is new or not (2); the rest is malformed input (1).
+            let status: Int32 = line.contains("1e39") || line.contains("\"id\": 7") ? 2 : 1
+            try expect(["import", store, file], status: status, mentioning: status == 1 ? "line 2" : nil)
         }
         let opened = try AeonStore.open(at: store, options: StoreOptions(readOnly: true))
         #expect(opened.count == 1, "nothing of the refused files went in")
@@ -135,5 +138,46 @@ struct AeonCtlHostileInputTests {
         #expect(dump.stdout.contains("16 B payload in the blob arena at") && dump.stdout.contains("the first memory"), "\(dump.stdout)")
         #expect(try expect(["dump", dir + "/s", "--blob", "2"], status: 0).stdout.contains("no payload"))
         try expect(["dump", dir + "/s", "--blob", "3"], status: 5, mentioning: "no record")
+    }
+
+    @Test("more review findings: extra --text lines, a BOM, .npy headers numpy would refuse, trailing .npy bytes, non-directories as stores")
+    func reviewFindings() throws {
+        let dir = try stores.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try stores.writeFvecs(dir + "/v.fvecs", count: 3, dimension: 4)
+        try "a\nb\nc\nd\n".write(toFile: dir + "/four.txt", atomically: true, encoding: .utf8)
+        try expect(["import", dir + "/s", dir + "/v.fvecs", "--text", dir + "/four.txt"], status: 2, mentioning: "4 lines for 3 vectors")
+        try expect(["import", dir + "/s", dir + "/v.fvecs", "--text", dir + "/four.txt", "--limit", "3"], status: 0)
+        try Data([0xEF, 0xBB, 0xBF] + Array("zero\none\ntwo\n".utf8)).write(to: URL(fileURLWithPath: dir + "/bom.txt"))
+        try expect(["import", dir + "/b", dir + "/v.fvecs", "--text", dir + "/bom.txt"], status: 0)
+        let store = try AeonStore.open(at: dir + "/b", options: StoreOptions(readOnly: true))
+        #expect(try store.get(id: 0)?.payload == Array("zero".utf8), "the BOM is not part of the payload")
+        try store.close()
+
+        func npy(_ header: String, rows: Int = 1, extra: [UInt8] = []) -> Data {
+            var text = Array(header.utf8)
+            while (10 + text.count + 1) % 64 != 0 { text.append(0x20) }
+            text.append(0x0A)
+            let data = (0..<(rows * 4)).flatMap { withUnsafeBytes(of: Float($0).bitPattern.littleEndian, Array.init) }
+            return Data([0x93] + Array("NUMPY".utf8) + [1, 0, UInt8(text.count), 0] + text + data + extra)
+        }
+        let bad = [
+            "{'descr': '>f4', 'x': '<f4', 'fortran_order': False, 'shape': (1, 4), }",
+            "{'descr': '<f4', 'fortran_order': False, 'shape': (1, 4), 'note': 'shape: (1, 4)'}",
+            "{'descr': '<f4', 'fortran_order': False, 'fortran_order': True, 'shape': (1, 4), }",
+            "{'descr': '<f4', 'fortran_order': False, 'shape': (1, 4L), }",
+        ]
+        for (i, header) in bad.enumerated() {
+            try npy(header).write(to: URL(fileURLWithPath: dir + "/bad\(i).npy"))
+            try expect(["import", dir + "/n\(i)", dir + "/bad\(i).npy"], status: 1, mentioning: ".npy")
+        }
+        try npy("{'descr': '<f4', 'fortran_order': False, 'shape': (1, 4), }", extra: [1, 2, 3, 4]).write(to: URL(fileURLWithPath: dir + "/tail.npy"))
+        try expect(["import", dir + "/n9", dir + "/tail.npy"], status: 1, mentioning: "after its")
+        try npy("{\"descr\": \"<f4\", \"fortran_order\": False, \"shape\": (1,4)}").write(to: URL(fileURLWithPath: dir + "/ok.npy"))
+        try expect(["import", dir + "/n10", dir + "/ok.npy"], status: 0)
+
+        try expect(["create", "", "--dimension", "4"], status: 2)
+        try expect(["info", dir + "/v.fvecs"], status: 2, mentioning: "not a directory")
+        try expect(["import", dir + "/d", dir], status: 2)
     }
 }

@@ -1,4 +1,5 @@
-/// Strict base64 (RFC 4648, standard alphabet, padded): what a JSON Lines `"payload"` holds.
+/// Strict base64 (RFC 4648, standard alphabet, padded, canonical): what a JSON Lines
+/// `"payload"` holds.
 enum Base64 {
     private static let values: [UInt8] = {
         var table = [UInt8](repeating: 0xFF, count: 256)
@@ -22,6 +23,8 @@ enum Base64 {
                 guard v != 0xFF else { return nil }
                 group = group << 6 | UInt32(v)
             }
+            // Canonical only: the bits the padding drops must be zero ("YR==" is not "a").
+            if padding == 1 && group & 0x3 != 0 || padding == 2 && group & 0xF != 0 { return nil }
             group <<= UInt32(6 * padding)
             out.append(UInt8(truncatingIfNeeded: group >> 16))
             if padding < 2 { out.append(UInt8(truncatingIfNeeded: group >> 8)) }

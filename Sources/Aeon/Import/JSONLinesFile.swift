@@ -4,10 +4,14 @@
 /// Nothing is coerced: an id is an integer written as one (digits only, 0…2^64−1: not `-5`,
 /// `1.5`, `1e3`, `true` or `"7"`); every vector element is a JSON number that float32 can hold
 /// (not `1e39`); `text` is a string; members other than these four, or one written twice, are
-/// errors, never dropped. Blank lines are skipped; a line may end in `\r\n`.
+/// errors, never dropped. Blank lines are skipped; a line may end in `\r\n`; a UTF-8 byte order
+/// mark before the first line is skipped.
 public enum JSONLinesFile {
     /// The members a record line may have.
     public static let members: Set<String> = ["id", "vector", "text", "payload"]
+
+    /// The longest line read (a 64 MiB payload in base64, with room to spare).
+    public static let maximumLineBytes = 256 << 20
 
     /// The records of a JSON Lines file (the first `limit` when given), all of one dimension.
     ///
@@ -18,7 +22,7 @@ public enum JSONLinesFile {
         _ path: String, limit: Int? = nil, io: any FileIO = SystemFileIO(), progress: (Int) -> Void = { _ in }
     ) throws(AeonError) -> [Record] {
         var records: [Record] = []
-        try TextLines.forEachLine(path, io: io) { (line, number, offset) throws(AeonError) -> Bool in
+        try TextLines.forEachLine(path, io: io, maximumLineBytes: maximumLineBytes) { (line, number, offset) throws(AeonError) -> Bool in
             if let limit, records.count >= limit { return false }
             if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return true }
             let record = try self.record(line, path: path, line: number, offset: offset)
@@ -43,7 +47,7 @@ public enum JSONLinesFile {
         }
         let value: JSONValue
         do {
-            value = try JSONValue.parse(line)
+            value = try JSONValue.parse(line, maximumElements: Kernels.maximumDimension)
         } catch {
             throw failure("not JSON: \(error)", at: error.offset)
         }
@@ -63,7 +67,9 @@ public enum JSONLinesFile {
         vector.reserveCapacity(elements.count)
         for (i, element) in elements.enumerated() {
             guard case .number(let literal) = element else { throw failure("\"vector\"[\(i)] is \(describe(element)), not a number") }
-            guard let x = Float(literal), x.isFinite else { throw failure("\"vector\"[\(i)] = \(literal) is outside float32's range") }
+            guard let x = Float(literal), x.isFinite else {
+                throw AeonError(.invalidVector, "line \(number): \"vector\"[\(i)] = \(literal) is outside float32's range", path: path, offset: offset)
+            }
             vector.append(x)
         }
         var payload: [UInt8]? = nil

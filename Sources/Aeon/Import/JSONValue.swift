@@ -34,8 +34,11 @@ public enum JSONValue: Sendable, Equatable {
     /// Parses one JSON text (surrounding whitespace allowed, nothing else after it).
     ///
     /// - Throws: ``JSONError`` with the byte offset of the first thing that is not JSON.
-    public static func parse(_ bytes: some Collection<UInt8>) throws(JSONError) -> JSONValue {
+    /// `maximumElements` bounds every array (a 200 MB line of numbers must fail at the bound,
+    /// not after its values have filled memory).
+    public static func parse(_ bytes: some Collection<UInt8>, maximumElements: Int = .max) throws(JSONError) -> JSONValue {
         var parser = Parser(Array(bytes))
+        parser.maximumElements = maximumElements
         parser.skipWhitespace()
         let value = try parser.value(depth: 0)
         parser.skipWhitespace()
@@ -58,6 +61,7 @@ extension JSONValue {
     fileprivate struct Parser {
         let bytes: [UInt8]
         var position = 0
+        var maximumElements = Int.max
 
         init(_ bytes: [UInt8]) { self.bytes = bytes }
 
@@ -139,6 +143,7 @@ extension JSONValue {
             }
             while true {
                 skipWhitespace()
+                guard elements.count < maximumElements else { throw error("an array longer than \(maximumElements) elements") }
                 elements.append(try value(depth: depth))
                 skipWhitespace()
                 switch current {

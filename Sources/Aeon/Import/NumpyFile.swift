@@ -25,25 +25,25 @@ public enum NumpyFile {
             headerLength = Int(b[0]) | Int(b[1]) << 8 | Int(b[2]) << 16 | Int(b[3]) << 24
         }
         guard headerStart + headerLength <= size else { throw AeonError(.corrupt, ".npy header runs past the file", path: path, offset: 8) }
-        let header = String(decoding: try file.read(count: headerLength, at: UInt64(headerStart)), as: UTF8.self)
-        let compact = header.filter { !$0.isWhitespace }
-        guard Self.field("'descr':'<f4'", in: compact) != nil else {
-            throw AeonError(.corrupt, ".npy array is not little-endian float32 (header: \(compact))", path: path)
+        let header = try file.read(count: headerLength, at: UInt64(headerStart))
+        // The header is a Python dict literal; parsed, not searched, so that a key inside a
+        // string or a key written twice cannot pass for the real thing.
+        let fields: NumpyHeader
+        do {
+            fields = try NumpyHeader(header)
+        } catch {
+            throw AeonError(.corrupt, ".npy header: \(error.message) (header: \(String(decoding: header, as: UTF8.self)))", path: path, offset: UInt64(headerStart))
         }
-        guard Self.field("'fortran_order':False", in: compact) != nil else {
+        guard fields.descr == "<f4" else {
+            throw AeonError(.corrupt, ".npy array is '\(fields.descr)', not little-endian float32 ('<f4')", path: path)
+        }
+        guard !fields.fortranOrder else {
             throw AeonError(.corrupt, ".npy array is in Fortran order; save it in C order", path: path)
         }
-        guard let shape = Self.field("'shape':(", in: compact), let close = shape.firstIndex(of: ")") else {
-            throw AeonError(.corrupt, ".npy header has no shape", path: path)
+        guard fields.shape.count == 2 else {
+            throw AeonError(.corrupt, ".npy array must be 2-D (rows × dimension); shape is \(fields.shape)", path: path)
         }
-        // Every element a plain non-negative integer: "(3, 384)" or "(3,384,)"; nothing coerced.
-        let text = shape[..<close]
-        var elements = text.split(separator: ",", omittingEmptySubsequences: false)
-        if elements.last?.isEmpty == true { elements.removeLast() }
-        let dims = elements.map { element in !element.isEmpty && element.utf8.allSatisfy { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") } ? Int(element) : nil }
-        guard dims.count == 2, let rows = dims[0], let dimension = dims[1] else {
-            throw AeonError(.corrupt, ".npy array must be 2-D (rows × dimension); shape is (\(text))", path: path)
-        }
+        let (rows, dimension) = (fields.shape[0], fields.shape[1])
         guard dimension >= 1, dimension <= Kernels.maximumDimension else {
             throw AeonError(.invalidArgument, ".npy vectors have dimension \(dimension), outside 1...\(Kernels.maximumDimension)", path: path)
         }
@@ -51,6 +51,11 @@ public enum NumpyFile {
         let dataStart = headerStart + headerLength
         guard rows <= (size - dataStart) / (dimension * 4) else {
             throw AeonError(.corrupt, ".npy file is truncated: \(rows) × \(dimension) floats do not fit in its \(size - dataStart) data bytes", path: path, offset: UInt64(dataStart))
+        }
+        guard size - dataStart == rows * dimension * 4 else {
+            throw AeonError(
+                .corrupt, ".npy file holds \(size - dataStart - rows * dimension * 4) bytes after its \(rows) × \(dimension) floats",
+                path: path, offset: UInt64(dataStart + rows * dimension * 4))
         }
         let wanted = min(rows, limit ?? rows)
         var vectors: [[Float]] = []
@@ -70,17 +75,5 @@ public enum NumpyFile {
             row += n
         }
         return vectors
-    }
-}
-
-extension NumpyFile {
-    /// The text after the first occurrence of `key` in `header`, or `nil`.
-    fileprivate static func field(_ key: String, in header: String) -> Substring? {
-        let text = Array(header.utf8), pattern = Array(key.utf8)
-        guard pattern.count <= text.count else { return nil }
-        for start in 0...(text.count - pattern.count) where text[start..<(start + pattern.count)].elementsEqual(pattern) {
-            return Substring(String(decoding: text[(start + pattern.count)...], as: UTF8.self))
-        }
-        return nil
     }
 }

@@ -1,5 +1,5 @@
-/// Reads a text file line by line: `\n` or `\r\n` line ends, UTF-8 checked, in bounded chunks so
-/// a large file is never held twice.
+/// Reads a text file line by line: `\n` or `\r\n` line ends, a leading UTF-8 byte order mark
+/// skipped, in bounded chunks so a large file is never held twice.
 public enum TextLines {
     /// Calls `body` with each line (without its line end), its number (from 1) and the byte
     /// offset of its start, until `body` returns `false` or the file ends. A last line without
@@ -21,7 +21,9 @@ public enum TextLines {
         var number = 0
         func emit(_ line: ArraySlice<UInt8>, at start: UInt64) throws(AeonError) -> Bool {
             number += 1
-            let trimmed = line.last == 0x0D ? line.dropLast() : line
+            var trimmed = line.last == 0x0D ? line.dropLast() : line
+            // A UTF-8 byte order mark (as Windows editors write) is not part of the first line.
+            if number == 1 && start == 0 && trimmed.starts(with: [0xEF, 0xBB, 0xBF]) { trimmed = trimmed.dropFirst(3) }
             return try body(trimmed, number, start)
         }
         while offset < size {

@@ -15,6 +15,8 @@ public struct SystemFileIO: FileIO {
         case ENOSPC, EDQUOT: kind = .noSpace
         case ENOENT: kind = .notFound
         case EEXIST: kind = .alreadyExists
+        // A directory named where a file belongs, or a file inside a path: the caller's mistake.
+        case EISDIR, ENOTDIR: kind = .invalidArgument
         default: kind = .io
         }
         return AeonError(kind, "\(what) failed", path: path, offset: offset, errno: code)

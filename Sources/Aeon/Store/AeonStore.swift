@@ -118,6 +118,7 @@ public final class AeonStore: Sendable {
     ///   a missing store that may not be created, or a directory that holds something else;
     ///   ``AeonError/Code/corrupt`` for damaged files (strict recovery).
     public static func open(at path: String, options: StoreOptions = StoreOptions()) throws(AeonError) -> AeonStore {
+        guard !path.isEmpty else { throw AeonError(.invalidArgument, "the store's path is empty") }
         let io = options.io
         let buildParameters = try options.build.validated()
         if let bytes = options.logDirectWriteBytes, bytes < 1 {
@@ -131,14 +132,14 @@ public final class AeonStore: Sendable {
         }
         let found = io.exists(path)
         if found.exists && !found.isDirectory {
-            throw AeonError(.notFound, "not an Aeon store: a file, not a directory", path: path)
+            throw AeonError(.invalidArgument, "not an Aeon store: a file, not a directory", path: path)
         }
         var manifest = found.exists ? try Manifest.read(io: io, directory: path) : nil
         if manifest == nil {
             let ignorable: Set<String> = [lockFileName, Manifest.fileName + ".tmp", walDirectoryName, blobDirectoryName]
             let entries = found.exists ? try io.list(path).filter { !ignorable.contains($0) } : []
             guard entries.isEmpty else {
-                throw AeonError(.notFound, "not an Aeon store: the directory has no MANIFEST but holds other files", path: path)
+                throw AeonError(.invalidArgument, "not an Aeon store: the directory has no MANIFEST but holds other files", path: path)
             }
             guard options.createIfMissing, !options.readOnly else {
                 throw AeonError(.notFound, "no Aeon store here", path: path)

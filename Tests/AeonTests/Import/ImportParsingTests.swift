@@ -33,6 +33,9 @@ struct ImportParsingTests {
         }
         // Invalid UTF-8 inside a string.
         #expect(throws: JSONError.self) { try JSONValue.parse([0x22, 0xFF, 0x22]) }
+        // Arrays can be bounded: a vector of a hundred million numbers fails at the bound.
+        #expect(throws: JSONError.self) { try JSONValue.parse(Array("[1,2,3,4]".utf8), maximumElements: 3) }
+        #expect(try JSONValue.parse(Array("[1,2,3]".utf8), maximumElements: 3) == .array([.number("1"), .number("2"), .number("3")]))
         // Nesting is bounded, so a line of a million brackets is an error, not a stack overflow.
         #expect(throws: JSONError.self) { try JSONValue.parse(Array(repeating: UInt8(ascii: "["), count: 1_000_000)) }
         #expect(try JSONValue.parse(Array((String(repeating: "[", count: 64) + String(repeating: "]", count: 64)).utf8)) != .null)
@@ -115,7 +118,7 @@ struct ImportParsingTests {
         #expect(Base64.decode("TWFu") == Array("Man".utf8))
         #expect(Base64.decode("TWE=") == Array("Ma".utf8))
         #expect(Base64.decode("TQ==") == Array("M".utf8))
-        for bad in ["TQ", "TQ=", "T===", "====", "TW=u", "TWFu\n", "TW-u", "TWFuTQ==TWFu"] { #expect(Base64.decode(bad) == nil, "\(bad)") }
+        for bad in ["TQ", "TQ=", "T===", "====", "TW=u", "TWFu\n", "TW-u", "TWFuTQ==TWFu", "YR==", "TWF="] { #expect(Base64.decode(bad) == nil, "\(bad)") }
     }
 
     /// A `.npy` file with this header text and `data` after it.
