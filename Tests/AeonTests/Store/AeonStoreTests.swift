@@ -96,8 +96,8 @@ struct AeonStoreTests {
         #expect(code { _ = try AeonStore.open(at: dir.child("nope"), options: StoreOptions(createIfMissing: false)) } == .notFound)
         #expect(code { _ = try AeonStore.open(at: dir.child("new")) } == .invalidArgument, "creating needs a dimension")
         FileBytes.write(dir.child("file"), [1, 2, 3])
-        #expect(code { _ = try AeonStore.open(at: dir.child("file"), options: StoreOptions(dimension: 4)) } == .notFound)
-        #expect(code { _ = try AeonStore.open(at: dir.path, options: StoreOptions(dimension: 4)) } == .notFound, "a directory holding other files")
+        #expect(code { _ = try AeonStore.open(at: dir.child("file"), options: StoreOptions(dimension: 4)) } == .invalidArgument, "a file, not a directory")
+        #expect(code { _ = try AeonStore.open(at: dir.path, options: StoreOptions(dimension: 4)) } == .invalidArgument, "a directory holding other files")
     }
 
     @Test("closing releases the store; later calls throw")
