@@ -43,19 +43,30 @@ extension AeonStore {
         let logDirectory = path + "/" + Self.walDirectoryName
         var segments = 0
         var logBytes: UInt64 = 0
+        var newest: String?
         if io.exists(logDirectory).isDirectory {
-            for name in try io.list(logDirectory) where WALFormat.sequence(ofSegment: name) != nil {
+            for name in try io.list(logDirectory).sorted() where WALFormat.sequence(ofSegment: name) != nil {
                 segments += 1
                 logBytes += try fileSize(logDirectory + "/" + name)
+                newest = name
             }
+        }
+        // The versions of the files as they are, not this build's: the newest log segment's
+        // header and the manifest's layout.
+        var logVersion = identity == nil ? WALFormat.version : WALFormat.identifiedVersion
+        if let newest {
+            let file = try StorageFile(io: io, path: logDirectory + "/" + newest, access: .readOnly)
+            defer { try? file.close() }
+            let header = try file.read(count: Int(min(try file.size, UInt64(WALFormat.identifiedHeaderSize))), at: 0)
+            if let parsed = header.withUnsafeBytes({ WALFormat.parseSegmentHeader($0) }) { logVersion = parsed.version }
         }
         return StoreDescription(
             statistics: statistics,
             postingSizes: sizes.isEmpty ? (0, 0, 0) : (sizes[0], sizes[sizes.count / 2], sizes[sizes.count - 1]),
             files: files, logSegments: segments, logBytes: logBytes,
             formatVersions: (
-                Manifest.version, index?.postings.version ?? PostingsHeader.version, index?.records.version ?? RecordsHeader.version,
-                WALFormat.version))
+                identity == nil ? Manifest.versionWithoutIdentity : Manifest.version, index?.postings.version ?? PostingsHeader.version,
+                index?.records.version ?? RecordsHeader.version, logVersion))
     }
 
     private func fileSize(_ path: String) throws(AeonError) -> UInt64 {

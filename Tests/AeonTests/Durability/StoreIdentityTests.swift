@@ -61,6 +61,8 @@ struct StoreIdentityTests {
         #expect(a != b)
         let opened = try AeonStore.open(at: dir.child("a"), options: options(readOnly: true))
         #expect(opened.identity == a)
+        let versions = try opened.describe().formatVersions
+        #expect(versions.manifest == 2 && versions.log == 3, "\(versions)")
         try opened.close()
         for (name, bytes) in try files(in: dir.child("a") + "/wal") {
             let header = bytes.withUnsafeBytes { WALFormat.parseSegmentHeader($0) }

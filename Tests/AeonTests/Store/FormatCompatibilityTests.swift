@@ -40,6 +40,9 @@ struct FormatCompatibilityTests {
         let dir = TemporaryDirectory()
         let path = try copy(to: dir)
         #expect(try AeonStore.open(at: path, options: StoreOptions(readOnly: true)).currentIndex()?.postings.version == 1)
+        // describe() reports the files' versions, not this build's.
+        let versions = try AeonStore.open(at: path, options: StoreOptions(readOnly: true)).describe().formatVersions
+        #expect(versions.manifest == 1 && versions.postings == 1, "\(versions)")
         var store = try AeonStore.open(at: path)
         try check(store, extra: [], deleted: [], "as written")
 
