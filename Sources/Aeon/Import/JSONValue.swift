@@ -1,15 +1,20 @@
 /// A JSON value (RFC 8259) as the importer reads it: numbers keep their literal text, so that
 /// an id is taken only when it was written as an integer, and nothing is coerced on the way in.
 public enum JSONValue: Sendable, Equatable {
+    /// `null`.
     case null
+    /// `true` or `false`.
     case bool(Bool)
     /// The number exactly as written (`-1.5e3`), checked against the JSON grammar.
     case number(String)
+    /// A string, its escapes resolved (valid UTF-8, no lone surrogates).
     case string(String)
+    /// An array, in order.
     case array([JSONValue])
     /// Members in the order written; a key written twice is an error, never a silent choice.
     case object([(key: String, value: JSONValue)])
 
+    /// Equal values: members compared in order.
     public static func == (a: JSONValue, b: JSONValue) -> Bool {
         switch (a, b) {
         case (.null, .null): true
@@ -54,6 +59,7 @@ public struct JSONError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The byte offset in the text.
     public var offset: Int
 
+    /// The message and the (1-based) byte where it applies.
     public var description: String { "\(message) at byte \(offset + 1)" }
 }
 

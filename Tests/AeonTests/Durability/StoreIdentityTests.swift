@@ -17,19 +17,6 @@ struct StoreIdentityTests {
         StoreOptions(dimension: 8, metric: .l2, readOnly: readOnly, recovery: recovery, checkpointThreshold: 0)
     }
 
-    /// The code of the error `body` throws (`nil` when it throws none).
-    private func code(_ body: () throws -> Void) -> AeonError.Code? {
-        do {
-            try body()
-            return nil
-        } catch let error as AeonError {
-            return error.code
-        } catch {
-            Issue.record("not an AeonError: \(error)")
-            return nil
-        }
-    }
-
     /// A store with 40 records checkpointed (with payloads, so it has a blob segment) and 20
     /// more only in the log.
     private func makeStore(_ path: String) throws {
@@ -85,8 +72,8 @@ struct StoreIdentityTests {
         try removeAll(in: path + "/wal")
         #expect(rmdir(path + "/wal") == 0)
 
-        #expect(code { _ = try AeonStore.open(at: path, options: options()) } == .corrupt)
-        #expect(code { _ = try AeonStore.open(at: path, options: options(readOnly: true)) } == .corrupt)
+        #expect(errorCode { _ = try AeonStore.open(at: path, options: options()) } == .corrupt)
+        #expect(errorCode { _ = try AeonStore.open(at: path, options: options(readOnly: true)) } == .corrupt)
         let salvaged = try AeonStore.open(at: path, options: options(readOnly: true, recovery: .salvage))
         #expect(salvaged.count == 40)
         #expect(!salvaged.recovery.skipped.isEmpty)
@@ -108,13 +95,13 @@ struct StoreIdentityTests {
         try makeStore(path)
         let saved = try files(in: path + "/wal")
         try removeAll(in: path + "/wal")
-        #expect(code { _ = try AeonStore.open(at: path, options: options()) } == .corrupt)
+        #expect(errorCode { _ = try AeonStore.open(at: path, options: options()) } == .corrupt)
 
         for (name, bytes) in saved { FileBytes.write(path + "/wal/" + name, bytes) }
         let last = try #require(saved.keys.sorted().last)
         FileBytes.write(path + "/wal/" + last, [])
-        #expect(code { _ = try AeonStore.open(at: path, options: options()) } == .corrupt)
-        #expect(code { _ = try AeonStore.open(at: path, options: options(readOnly: true)) } == .corrupt)
+        #expect(errorCode { _ = try AeonStore.open(at: path, options: options()) } == .corrupt)
+        #expect(errorCode { _ = try AeonStore.open(at: path, options: options(readOnly: true)) } == .corrupt)
         let salvaged = try AeonStore.open(at: path, options: options(readOnly: true, recovery: .salvage))
         #expect(salvaged.count == 40)
         #expect(!salvaged.recovery.skipped.isEmpty)
@@ -133,8 +120,8 @@ struct StoreIdentityTests {
         try removeAll(in: path + "/wal")
         for (name, bytes) in foreign { FileBytes.write(path + "/wal/" + name, bytes) }
 
-        #expect(code { _ = try AeonStore.open(at: path, options: options()) } == .corrupt)
-        #expect(code { _ = try AeonStore.open(at: path, options: options(readOnly: true)) } == .corrupt)
+        #expect(errorCode { _ = try AeonStore.open(at: path, options: options()) } == .corrupt)
+        #expect(errorCode { _ = try AeonStore.open(at: path, options: options(readOnly: true)) } == .corrupt)
         let salvaged = try AeonStore.open(at: path, options: options(readOnly: true, recovery: .salvage))
         #expect(salvaged.count == 40, "none of the other store's records appear")
         #expect(!salvaged.recovery.skipped.isEmpty)
@@ -158,8 +145,8 @@ struct StoreIdentityTests {
         #expect(Set(own.keys) == Set(foreign.keys))
         for (name, bytes) in foreign { FileBytes.write(path + "/blobs/" + name, bytes) }
 
-        #expect(code { _ = try AeonStore.open(at: path, options: options()) } == .corrupt)
-        #expect(code { _ = try AeonStore.open(at: path, options: options(readOnly: true)) } == .corrupt)
+        #expect(errorCode { _ = try AeonStore.open(at: path, options: options()) } == .corrupt)
+        #expect(errorCode { _ = try AeonStore.open(at: path, options: options(readOnly: true)) } == .corrupt)
 
         for (name, bytes) in own { FileBytes.write(path + "/blobs/" + name, bytes) }
         let store = try AeonStore.open(at: path, options: options())

@@ -5,18 +5,6 @@ import Testing
 /// where it is, nothing coerced, nothing dropped, no crash.
 @Suite("import parsing")
 struct ImportParsingTests {
-    private func code(_ body: () throws -> Void) -> AeonError.Code? {
-        do {
-            try body()
-            return nil
-        } catch let error as AeonError {
-            return error.code
-        } catch {
-            Issue.record("not an AeonError: \(error)")
-            return nil
-        }
-    }
-
     private func record(_ line: String) throws(AeonError) -> Record {
         try JSONLinesFile.record(Array(line.utf8))
     }
@@ -91,7 +79,7 @@ struct ImportParsingTests {
         #expect(try JSONLinesFile.readRecords(path, limit: 1).count == 1)
 
         FileBytes.write(path, Array("{\"id\": 1, \"vector\": [1, 2]}\n{\"id\": 2, \"vector\": [3]}\n".utf8))
-        #expect(code { _ = try JSONLinesFile.readRecords(path) } == .dimensionMismatch)
+        #expect(errorCode { _ = try JSONLinesFile.readRecords(path) } == .dimensionMismatch)
         FileBytes.write(path, Array("{\"id\": 1, \"vector\": [1, 2]}\n{\"id\": -2, \"vector\": [3, 4]}\n".utf8))
         let error = #expect(throws: AeonError.self) { try JSONLinesFile.readRecords(path) }
         #expect(error?.message.hasPrefix("line 2:") == true, "\(error?.message ?? "")")
@@ -154,8 +142,8 @@ struct ImportParsingTests {
         for metric in [Metric.l2, .innerProduct] {
             let store = try AeonStore.open(at: dir.child("\(metric)"), options: StoreOptions(dimension: 4, metric: metric))
             let huge = [Float](repeating: 3e38, count: 4)
-            #expect(code { try store.upsert(Record(id: 1, vector: huge)) } == .invalidVector)
-            #expect(code { _ = try store.search(huge, k: 1) } == .invalidVector)
+            #expect(errorCode { try store.upsert(Record(id: 1, vector: huge)) } == .invalidVector)
+            #expect(errorCode { _ = try store.search(huge, k: 1) } == .invalidVector)
             // Just inside the bound: two such vectors still score finitely.
             let edge = Float((VectorValidation.largestSquaredNorm / 4).squareRoot() * 0.999)
             try store.upsert(Record(id: 2, vector: [edge, edge, edge, edge]))

@@ -12,19 +12,6 @@ struct HostileFileTests {
         StoreOptions(dimension: 8, metric: .l2, readOnly: readOnly, checkpointThreshold: 0)
     }
 
-    /// The code of the error `body` throws (`nil` when it throws none).
-    private func code(_ body: () throws -> Void) -> AeonError.Code? {
-        do {
-            try body()
-            return nil
-        } catch let error as AeonError {
-            return error.code
-        } catch {
-            Issue.record("not an AeonError: \(error)")
-            return nil
-        }
-    }
-
     private func makeStore(_ path: String) throws {
         let store = try AeonStore.open(at: path, options: options())
         try store.build(Self.data.records)
@@ -60,7 +47,7 @@ struct HostileFileTests {
         }
 
         let reader = try AeonStore.open(at: path, options: options(readOnly: true))
-        #expect(code { _ = try reader.search(Self.data.queries[0], k: 10, parameters: Self.everything) } == .corrupt)
+        #expect(errorCode { _ = try reader.search(Self.data.queries[0], k: 10, parameters: Self.everything) } == .corrupt)
         let problems = try reader.verify()
         #expect(!problems.isEmpty, "verify missed the forged entry")
         #expect(problems.allSatisfy { $0.code == .corrupt })
@@ -69,13 +56,13 @@ struct HostileFileTests {
         // A writer: the delete of the record in that posting and an upsert near it fail with a
         // typed error (or succeed), and the store is not lost: it opens again.
         let writer = try AeonStore.open(at: path, options: options())
-        let deleted = code { try writer.delete(id: posting.firstID) }
+        let deleted = errorCode { try writer.delete(id: posting.firstID) }
         #expect(deleted == nil || deleted == .corrupt || deleted == .failed)
-        let upserted = code { try writer.upsert(Record(id: 1, vector: Self.data.records[0].vector)) }
+        let upserted = errorCode { try writer.upsert(Record(id: 1, vector: Self.data.records[0].vector)) }
         #expect(upserted == nil || upserted == .corrupt || upserted == .failed)
-        #expect(code { _ = try writer.search(Self.data.queries[0], k: 10, parameters: Self.everything) } == .corrupt)
+        #expect(errorCode { _ = try writer.search(Self.data.queries[0], k: 10, parameters: Self.everything) } == .corrupt)
         try writer.close()
-        let reopened = code { try AeonStore.open(at: path, options: options(readOnly: true)).close() }
+        let reopened = errorCode { try AeonStore.open(at: path, options: options(readOnly: true)).close() }
         #expect(reopened == nil || reopened == .corrupt)
     }
 
@@ -86,9 +73,9 @@ struct HostileFileTests {
         let path = dir.child("s")
         try makeStore(path)
         Forger.rewrite(manifest: path + "/MANIFEST") { bytes in Forger.store(UInt64.max, into: &bytes, at: offset) }
-        #expect(code { _ = try AeonStore.open(at: path, options: options()) } == .corrupt)
-        #expect(code { _ = try AeonStore.open(at: path, options: options(readOnly: true)) } == .corrupt)
-        #expect(code { _ = try Manifest.read(io: SystemFileIO(), directory: path) } == .corrupt)
+        #expect(errorCode { _ = try AeonStore.open(at: path, options: options()) } == .corrupt)
+        #expect(errorCode { _ = try AeonStore.open(at: path, options: options(readOnly: true)) } == .corrupt)
+        #expect(errorCode { _ = try Manifest.read(io: SystemFileIO(), directory: path) } == .corrupt)
     }
 
     @Test("a log segment header or record naming an LSN past 2^62 (checksums valid) is damage, not arithmetic")
@@ -98,23 +85,13 @@ struct HostileFileTests {
         try WriteAheadLog.create(io: SystemFileIO(), directory: wal, identity: .random())
         let name = try #require(try SystemFileIO().list(wal).first { $0.hasSuffix(".log") })
         var bytes = FileBytes.read(wal + "/" + name)
-        // The header's first LSN (offset 24), resealed (CRC at 12 over 0..<12 and 16..<48).
+        // The header's first LSN (offset 24), resealed.
         Forger.store(UInt64.max, into: &bytes, at: 24)
-        var crc = CRC32C()
-        bytes.withUnsafeBytes { raw in
-            crc.update(UnsafeRawBufferPointer(rebasing: raw[0..<12]))
-            crc.update(UnsafeRawBufferPointer(rebasing: raw[16..<WALFormat.headerSize(version: WALFormat.identifiedVersion)]))
-        }
-        Forger.store(crc.value, into: &bytes, at: 12)
+        Forger.resealLogHeader(&bytes)
         #expect(bytes.withUnsafeBytes { WALFormat.parseSegmentHeader($0) } == nil)
         // The same header with its own LSN parses: the bound, not the forging, refused it.
         Forger.store(UInt64(1), into: &bytes, at: 24)
-        crc = CRC32C()
-        bytes.withUnsafeBytes { raw in
-            crc.update(UnsafeRawBufferPointer(rebasing: raw[0..<12]))
-            crc.update(UnsafeRawBufferPointer(rebasing: raw[16..<WALFormat.headerSize(version: WALFormat.identifiedVersion)]))
-        }
-        Forger.store(crc.value, into: &bytes, at: 12)
+        Forger.resealLogHeader(&bytes)
         #expect(bytes.withUnsafeBytes { WALFormat.parseSegmentHeader($0) }?.firstLSN == 1)
     }
 
@@ -132,8 +109,8 @@ struct HostileFileTests {
         // Row 0's first component.
         Forger.rewrite(pagedFile: file, page: page) { bytes in Forger.store(Float.nan.bitPattern, into: &bytes, at: 0) }
         let store = try AeonStore.open(at: path, options: options(readOnly: true))
-        #expect(code { _ = try store.get(id: ClusteredData.id(ofRow: 0)) } == .corrupt)
-        #expect(code { _ = try store.search(Self.data.queries[0], k: Self.data.records.count) } == .corrupt)
+        #expect(errorCode { _ = try store.get(id: ClusteredData.id(ofRow: 0)) } == .corrupt)
+        #expect(errorCode { _ = try store.search(Self.data.queries[0], k: Self.data.records.count) } == .corrupt)
         #expect(try store.verify().contains { $0.code == .corrupt })
         try store.close()
     }
@@ -184,8 +161,8 @@ struct HostileFileTests {
         vector[3] = .nan
         _ = try log.append(records: [LogRecord.upsert(id: Self.data.records[0].id, vector: vector, payload: nil)], durability: .synchronous)
         try log.close()
-        #expect(code { _ = try AeonStore.open(at: path, options: options()) } == .corrupt)
-        #expect(code { _ = try AeonStore.open(at: path, options: options(readOnly: true)) } == .corrupt)
+        #expect(errorCode { _ = try AeonStore.open(at: path, options: options()) } == .corrupt)
+        #expect(errorCode { _ = try AeonStore.open(at: path, options: options(readOnly: true)) } == .corrupt)
         // Salvage skips it, says so, and keeps the rest: the record it would have replaced as built.
         var salvage = options(readOnly: true)
         salvage.recovery = .salvage
@@ -205,18 +182,13 @@ struct HostileFileTests {
         let name = try #require(try SystemFileIO().list(wal).first)
         var bytes = FileBytes.read(wal + "/" + name)
         Forger.store(UInt64.max, into: &bytes, at: 16)
-        var crc = CRC32C()
-        bytes.withUnsafeBytes { raw in
-            crc.update(UnsafeRawBufferPointer(rebasing: raw[0..<12]))
-            crc.update(UnsafeRawBufferPointer(rebasing: raw[16..<WALFormat.headerSize(version: WALFormat.identifiedVersion)]))
-        }
-        Forger.store(crc.value, into: &bytes, at: 12)
+        Forger.resealLogHeader(&bytes)
         try SystemFileIO().remove(wal + "/" + name)
         FileBytes.write(wal + "/" + WALFormat.segmentName(.max), bytes)
         #expect(WALFormat.sequence(ofSegment: "wal-+000000000000001.log") == nil)
         let log = try WriteAheadLog(directory: wal, options: WriteAheadLog.Options(segmentBytes: WALFormat.blockSize, identity: identity))
         // Fill the segment so that the log must start the next one.
-        let outcome = code { for _ in 0..<40 { _ = try log.append(records: [[UInt8](repeating: 7, count: 2000)], durability: .none) } }
+        let outcome = errorCode { for _ in 0..<40 { _ = try log.append(records: [[UInt8](repeating: 7, count: 2000)], durability: .none) } }
         #expect(outcome == .corrupt)
         try? log.close()
     }
@@ -261,7 +233,7 @@ struct HostileFileTests {
         let path = dir.child("s")
         try storeWithLog(path, deletes: 0)
         FileBytes.write(path + "/blobs/" + BlobFormat.segmentName(.max), [])
-        #expect(code { _ = try AeonStore.open(at: path, options: options()) } == .corrupt)
+        #expect(errorCode { _ = try AeonStore.open(at: path, options: options()) } == .corrupt)
         let reader = try AeonStore.open(at: path, options: options(readOnly: true))
         #expect(try reader.get(id: Self.data.records[1].id)?.payload == Array("p\(Self.data.records[1].id)".utf8))
         try reader.close()
@@ -278,7 +250,7 @@ struct HostileFileTests {
         FileBytes.write(path + "/blobs/" + name, bytes)
         // A writer's open: the blobs are unreadable (reported), but their bytes are all kept.
         if let store = try? AeonStore.open(at: path, options: options()) {
-            #expect(code { _ = try store.get(id: Self.data.records[1].id) } == .corrupt)
+            #expect(errorCode { _ = try store.get(id: Self.data.records[1].id) } == .corrupt)
             try store.close()
         }
         let kept = try SystemFileIO().list(path + "/blobs")
@@ -297,8 +269,8 @@ struct HostileFileTests {
         var bytes = FileBytes.read(last)
         bytes[WALFormat.identifiedHeaderSize + 5] ^= 0x01  // the first fragment's length, high byte
         FileBytes.write(last, bytes)
-        #expect(code { _ = try AeonStore.open(at: path, options: options()) } == .corrupt)
-        #expect(code { _ = try AeonStore.open(at: path, options: options(readOnly: true)) } == .corrupt)
+        #expect(errorCode { _ = try AeonStore.open(at: path, options: options()) } == .corrupt)
+        #expect(errorCode { _ = try AeonStore.open(at: path, options: options(readOnly: true)) } == .corrupt)
         #expect(FileBytes.read(last) == bytes, "nothing was cut")
         // Salvage skips only the damaged record: the later acknowledged deletes hold.
         var salvage = options(readOnly: true)
@@ -316,7 +288,7 @@ struct HostileFileTests {
         Forger.rewrite(manifest: path + "/MANIFEST") { bytes in Forger.store(WALFormat.largestLSN - 1, into: &bytes, at: 40) }
         var store = try AeonStore.open(at: path, options: options())
         try store.delete(id: Self.data.records[0].id)  // LSN 2^62, the last
-        #expect(code { try store.delete(id: Self.data.records[1].id) } == .corrupt)
+        #expect(errorCode { try store.delete(id: Self.data.records[1].id) } == .corrupt)
         try store.close()
         store = try AeonStore.open(at: path, options: options())
         #expect(try store.get(id: Self.data.records[0].id) == nil, "the acknowledged delete held")
@@ -325,7 +297,7 @@ struct HostileFileTests {
         try store.close()
         store = try AeonStore.open(at: path, options: options())
         #expect(store.count == Self.data.records.count - 1)
-        #expect(code { try store.delete(id: Self.data.records[1].id) } == .corrupt)
+        #expect(errorCode { try store.delete(id: Self.data.records[1].id) } == .corrupt)
         try store.close()
     }
 
@@ -358,14 +330,14 @@ struct HostileFileTests {
         // refuses to carry it into a new generation (which verify would then call clean).
         guard let store = try? AeonStore.open(at: path, options: options()) else {
             #expect(forgery == "overlap")
-            #expect(code { _ = try AeonStore.open(at: path, options: options(readOnly: true)) } == .corrupt)
+            #expect(errorCode { _ = try AeonStore.open(at: path, options: options(readOnly: true)) } == .corrupt)
             return
         }
         #expect(forgery != "overlap", "overlapping sections were accepted")
         if forgery != "id" {
-            #expect(code { _ = try store.get(id: victim.id) } == .corrupt)
+            #expect(errorCode { _ = try store.get(id: victim.id) } == .corrupt)
         }
-        #expect(code { _ = try store.compact() } == .corrupt)
+        #expect(errorCode { _ = try store.compact() } == .corrupt)
         #expect(try store.verify().contains { $0.code == .corrupt })
         try? store.close()
     }

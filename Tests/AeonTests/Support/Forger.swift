@@ -29,6 +29,17 @@ enum Forger {
         FileBytes.write(path, bytes)
     }
 
+    /// Reseals a log segment header (version 3, 48 bytes): its CRC at 12 covers bytes 0..<12
+    /// and 16..<48.
+    static func resealLogHeader(_ bytes: inout [UInt8]) {
+        var crc = CRC32C()
+        bytes.withUnsafeBytes { raw in
+            crc.update(UnsafeRawBufferPointer(rebasing: raw[0..<12]))
+            crc.update(UnsafeRawBufferPointer(rebasing: raw[16..<WALFormat.headerSize(version: WALFormat.identifiedVersion)]))
+        }
+        store(crc.value, into: &bytes, at: 12)
+    }
+
     static func load<T: FixedWidthInteger>(_: T.Type, _ bytes: [UInt8], _ offset: Int) -> T {
         bytes.withUnsafeBytes { T(littleEndian: $0.loadUnaligned(fromByteOffset: offset, as: T.self)) }
     }
