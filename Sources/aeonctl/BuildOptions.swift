@@ -18,6 +18,15 @@ struct BuildOptions: ParsableArguments {
     @Option(name: .long, help: "k-means iterations (build).")
     var iterations = BuildParameters.default.iterations
 
+    /// Bad knobs are refused before any input is read (not after a long import's reading).
+    func validate() throws {
+        do {
+            _ = try parameters.validated()
+        } catch {
+            throw ValidationError(error.message)
+        }
+    }
+
     var parameters: BuildParameters {
         var p = BuildParameters.default
         p.postingSizeLimit = postingSize

@@ -38,6 +38,7 @@ struct AeonCtlHostileInputTests {
         try expect(["import", dir + "/a", dir + "/v.fvecs", "--first-id", "18446744073709551600"], status: 2, mentioning: "--first-id")
         try expect(["import", dir + "/a", dir + "/v.fvecs", "--first-id", "-1"], status: 2)
         try expect(["import", dir + "/a", dir + "/v.fvecs", "--limit", "-3"], status: 2, mentioning: "--limit")
+        try expect(["import", dir + "/a", dir + "/v.fvecs", "--posting-size", "1"], status: 2, mentioning: "postingSizeLimit")
         try expect(["import", dir + "/a", dir + "/v.fvecs", "--first-id", "18446744073709551576"], status: 0)
         try expect(["get", dir + "/a", "18446744073709551615"], status: 0)
 

@@ -46,7 +46,11 @@ public struct BuildParameters: Sendable, Hashable {
     /// The defaults.
     public static let `default` = BuildParameters()
 
-    func validated() throws(AeonError) -> BuildParameters {
+    /// The parameters, once checked: what ``AeonStore/open(at:options:)`` and builds check, for
+    /// a caller (a command line) that wants to refuse bad ones before any work.
+    ///
+    /// - Throws: ``AeonError/Code/invalidArgument`` naming the first parameter out of range.
+    public func validated() throws(AeonError) -> BuildParameters {
         guard (2...65_536).contains(postingSizeLimit) else { throw AeonError(.invalidArgument, "postingSizeLimit must be in 2...65536") }
         guard (1...8).contains(maxReplicas) else { throw AeonError(.invalidArgument, "maxReplicas must be in 1...8") }
         guard replicaEpsilon >= 0, replicaEpsilon.isFinite, (1...64).contains(replicaGrowth), rngFactor > 0, rngFactor.isFinite else {
