@@ -268,12 +268,14 @@ struct WALRecovery {
         return header.withUnsafeBytes { WALFormat.parseSegmentHeader($0) } != nil
     }
 
-    /// The offset of the first valid fragment after `offset` and before `end`, probed byte by
-    /// byte (a checksum only where a header's type is plausible).
-    static func nextFragment(_ raw: UnsafeRawBufferPointer, after offset: Int, before end: Int) -> Int? {
+    /// The offset of the first valid fragment after `offset` and before `end` for which
+    /// `accepts` holds, probed byte by byte (a checksum only where a header's type is plausible).
+    static func nextFragment(
+        _ raw: UnsafeRawBufferPointer, after offset: Int, before end: Int, where accepts: (WALFormat.Fragment) -> Bool = { _ in true }
+    ) -> Int? {
         var probe = offset + 1
         while probe + WALFormat.fragmentHeaderSize <= end {
-            if raw[probe + 6] != 0, WALFormat.fragment(in: raw, at: probe) != nil { return probe }
+            if raw[probe + 6] != 0, let f = WALFormat.fragment(in: raw, at: probe), accepts(f) { return probe }
             probe += 1
         }
         return nil
@@ -281,34 +283,23 @@ struct WALRecovery {
 
     /// Whether a valid fragment written after a sync follows the damage at `offset`: proof that
     /// what precedes it had been made durable, so the damage is not a torn write. Looks at the
-    /// fragment at `offset` itself (intact but out of place, as after an LSN gap), past it
-    /// within its block (where its length field leads, and at every byte offset: a damaged length
-    /// field must not hide the intact records behind it) and at every later block, which always
-    /// begins with a fragment header.
+    /// fragment at `offset` itself (intact but out of place, as after an LSN gap), at every byte
+    /// offset after it within its block (a damaged length field must not hide the intact records
+    /// behind it) and at every later block, which always begins with a fragment header.
     static func durableDataFollows(_ raw: UnsafeRawBufferPointer, after offset: Int) -> Bool {
-        if let f = WALFormat.fragment(in: raw, at: offset), f.flags & WALFormat.afterSyncFlag != 0 { return true }
-        // Every offset left in the block: cheap where there are zeros (no fragment type 0), a
-        // checksum only where a header's type and length are plausible.
+        let flagged = { (f: WALFormat.Fragment) in f.flags & WALFormat.afterSyncFlag != 0 }
+        if let f = WALFormat.fragment(in: raw, at: offset), flagged(f) { return true }
         let blockEnd = min(raw.count, (offset / WALFormat.blockSize + 1) * WALFormat.blockSize)
-        var probe = offset + 1
-        while probe + WALFormat.fragmentHeaderSize <= blockEnd {
-            if raw[probe + 6] != 0, let f = WALFormat.fragment(in: raw, at: probe), f.flags & WALFormat.afterSyncFlag != 0 { return true }
-            probe += 1
-        }
+        if nextFragment(raw, after: offset, before: blockEnd, where: flagged) != nil { return true }
         func walk(from start: Int) -> Bool {
             var position = start
             while WALFormat.blockSize - position % WALFormat.blockSize >= WALFormat.fragmentHeaderSize,
                 let f = WALFormat.fragment(in: raw, at: position)
             {
-                if f.flags & WALFormat.afterSyncFlag != 0 { return true }
+                if flagged(f) { return true }
                 position += f.size
             }
             return false
-        }
-        if offset + WALFormat.fragmentHeaderSize <= raw.count {
-            let claimed = Int(UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: offset + 4, as: UInt16.self)))
-            let next = offset + WALFormat.fragmentHeaderSize + claimed
-            if next / WALFormat.blockSize == offset / WALFormat.blockSize, walk(from: next) { return true }
         }
         var block = (offset / WALFormat.blockSize + 1) * WALFormat.blockSize
         while block < raw.count {
