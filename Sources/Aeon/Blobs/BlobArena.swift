@@ -1,5 +1,3 @@
-import Synchronization
-
 /// The append-only arena that holds payloads (the text of each memory): segment files of
 /// checksummed blob records, read zero-copy through memory mappings.
 ///
@@ -63,10 +61,10 @@ public final class BlobArena: Sendable {
     public let directory: String
     /// The options the arena was opened with.
     public let options: Options
-    let writer: Mutex<WriterState>
-    let table: Mutex<TableState>
+    let writer: Locked<WriterState>
+    let table: Locked<TableState>
     /// Segments ``retireLater(segments:)`` queued.
-    let queuedRetirements = Mutex<[UInt64]>([])
+    let queuedRetirements = Locked<[UInt64]>([])
 
     /// What the writer owns; guarded by `writer`.
     struct WriterState {
@@ -95,8 +93,8 @@ public final class BlobArena: Sendable {
         self.io = io
         self.directory = directory
         self.options = options
-        self.writer = Mutex(writer)
-        self.table = Mutex(table)
+        self.writer = Locked(writer)
+        self.table = Locked(table)
     }
 
     /// Opens the arena in `directory`, creating the directory if needed.

@@ -1,5 +1,3 @@
-import Synchronization
-
 /// Runs deferred clean-up once no reader can see a generation, nor any older one.
 ///
 /// Each index generation holds its own token; a superseded generation's token holds its
@@ -10,7 +8,7 @@ import Synchronization
 /// readers pay nothing, so the actions must be cheap: they run on whichever thread lets go last
 /// (a search, perhaps), and hand slow work (I/O) to another thread.
 final class RetirementToken: Sendable {
-    private let state = Mutex<(next: RetirementToken?, actions: [@Sendable () -> Void])>((nil, []))
+    private let state = Locked<(next: RetirementToken?, actions: [@Sendable () -> Void])>((nil, []))
 
     init() {}
 

@@ -1,5 +1,11 @@
 import Synchronization
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// The rows written since the index generation was built, and the deletion marks of every row,
 /// in memory, for an index being written to.
 ///
@@ -33,8 +39,13 @@ final class LiveRows: @unchecked Sendable {
         self.dimension = dimension
         self.baseCount = baseCount
         self.vectorStride = PagedFileLayout.align(dimension * 4, codeAlignment)
-        chunks = .allocate(capacity: Self.maximumChunks)
-        chunks.initialize(repeating: nil, count: Self.maximumChunks)
+        // Zeroed by calloc (nil is all zero bits): a directory this large comes from fresh
+        // pages that the kernel zeroes on first touch, so an index with few appended rows
+        // (every checkpoint and open makes one) pays for the pages it uses, not 512 KiB.
+        guard let directory = calloc(Self.maximumChunks, MemoryLayout<UnsafeMutableRawPointer?>.stride) else {
+            fatalError("LiveRows: out of memory")
+        }
+        chunks = directory.bindMemory(to: UnsafeMutableRawPointer?.self, capacity: Self.maximumChunks)
         baseMarkWords = max(1, (baseCount + 63) / 64)
         baseMarks = .allocate(capacity: baseMarkWords)
         for i in 0..<baseMarkWords { (baseMarks + i).initialize(to: Atomic<UInt64>(i < baseDeleted.count ? baseDeleted[i] : 0)) }
@@ -48,7 +59,7 @@ final class LiveRows: @unchecked Sendable {
             marks.deinitialize(count: Self.chunkRows / 64)
             chunk.deallocate()
         }
-        chunks.deallocate()
+        free(chunks)
         baseMarks.deinitialize(count: baseMarkWords)
         baseMarks.deallocate()
     }

@@ -37,7 +37,7 @@ public final class AeonStore: Sendable {
     /// The write-ahead log (nil when read-only, or disabled for a benchmark).
     let wal: WriteAheadLog?
     /// LSNs for writes when the log is disabled (benchmarks only).
-    private let unloggedLSN: Mutex<UInt64>?
+    private let unloggedLSN: Locked<UInt64>?
     /// What replaying the log found on open.
     public let recovery: WALRecoveryReport
     /// The store's identity, chosen at creation and carried by every log and blob segment
@@ -45,27 +45,27 @@ public final class AeonStore: Sendable {
     public let identity: StoreIdentity?
     /// The payloads of checkpointed records (`blobs/`).
     let blobs: BlobArena
-    private let state: Mutex<State>
+    private let state: Locked<State>
     /// Whether the blob arena's live-byte accounting is exact: not after opening (every stored
     /// blob counts as live) until a checkpoint has told it which blobs live.
-    private let blobAccountingIsExact = Mutex(false)
+    private let blobAccountingIsExact = Locked(false)
     /// Serialises builds, checkpoints and garbage collection; never held by readers or plain writers.
-    let maintenance = Mutex(())
+    let maintenance = Locked(())
     /// Writers pass it shared; a checkpoint holds it exclusively while it snapshots or swaps.
     private let gate = WriteGate()
     /// Where postings past their limit are split, off the writers' path (one at a time).
     private let splitter = DispatchQueue(label: "aeon.splits")
     /// Set when the online index could not be maintained (see ``fail(_:while:)``).
-    private let failure = Mutex<AeonError?>(nil)
+    private let failure = Locked<AeonError?>(nil)
     private let splitsScheduled = Atomic<Bool>(false)
     /// Whether the splitting queue is at work (the power-loss test reports cuts that land then).
     private let splitsRunning = Atomic<Bool>(false)
     /// Search buffers not in use, so a query does not allocate its scratch space.
-    private let contexts = Mutex<[SearchContext]>([])
+    private let contexts = Locked<[SearchContext]>([])
 
     /// The index as writers change it (nil until the first write after a checkpoint); held
     /// by one writer at a time while it applies its records, never by readers.
-    private let index: Mutex<LiveIndex?>
+    private let index: Locked<LiveIndex?>
 
     private struct State: ~Copyable {
         var manifest: Manifest
@@ -96,12 +96,12 @@ public final class AeonStore: Sendable {
         self.defaultDurability = options.durability
         self.checkpointThreshold = options.checkpointThreshold
         self.wal = wal
-        self.unloggedLSN = wal == nil && !options.readOnly ? Mutex(max(manifest.checkpointLSN, delta.lastLSN)) : nil
+        self.unloggedLSN = wal == nil && !options.readOnly ? Locked(max(manifest.checkpointLSN, delta.lastLSN)) : nil
         self.recovery = recovery
         self.identity = manifest.identity
         self.blobs = blobs
-        self.index = Mutex(live)
-        self.state = Mutex(State(manifest: manifest, atlas: atlas, delta: delta, live: live?.view, lock: lock))
+        self.index = Locked(live)
+        self.state = Locked(State(manifest: manifest, atlas: atlas, delta: delta, live: live?.view, lock: lock))
     }
 
     /// Opens the store at `path`, creating it (when allowed) if the directory is missing or

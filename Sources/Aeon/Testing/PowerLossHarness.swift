@@ -248,7 +248,7 @@ import Darwin
         let path = directory + "/store"
         let splitting = Atomic<Bool>(false)
         let fired = Atomic<Bool>(false)
-        let store = Mutex<AeonStore?>(nil)
+        let store = Locked<AeonStore?>(nil)
         var options = PowerLossFileIO.Options(dropSync: configuration.dropSync)
         let count = fixed?.operations ?? 1 + Int(random.next() % UInt64(configuration.maxOperations))
         // Inside recovery (the open makes a few dozen calls at most), inside operation

@@ -345,16 +345,16 @@ struct BlobArenaTests {
     final class Shared: Sendable {
         let payloads: [[UInt8]]
         /// Each payload's published location; nil once it is dead.
-        let current: Mutex<[BlobLocation?]>
+        let current: Locked<[BlobLocation?]>
         let done = Atomic<Bool>(false)
         let reads = Atomic<Int>(0)
         /// Reads done before the collector finished.
         let readsDuringCollection = Atomic<Int>(0)
-        let failures = Mutex<[String]>([])
+        let failures = Locked<[String]>([])
 
         init(payloads: [[UInt8]], locations: [BlobLocation]) {
             self.payloads = payloads
-            self.current = Mutex(locations)
+            self.current = Locked(locations)
         }
     }
 

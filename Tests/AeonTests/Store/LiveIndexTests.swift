@@ -228,7 +228,7 @@ struct LiveIndexTests {
         var live: [UInt64: [Float]] = [:]
         for round in 0..<3 {
             let store = try open(dir)
-            let failures = Mutex<[String]>([])
+            let failures = Locked<[String]>([])
             let done = Atomic<Bool>(false)
             let slice = Array(records[(round * 1300)..<(round * 1300 + 1300)])
             Threads.run(2) { worker in
@@ -275,7 +275,7 @@ struct LiveIndexTests {
         let records = Self.data.records
         try store.build(Array(records.prefix(1000)))
         let stop = Atomic<Bool>(false)
-        let failures = Mutex<[String]>([])
+        let failures = Locked<[String]>([])
         let known = Set(records.map(\.id))
         Threads.run(3) { worker in
             if worker == 0 {

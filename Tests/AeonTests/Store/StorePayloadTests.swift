@@ -66,8 +66,8 @@ struct StorePayloadTests {
 
         let stop = Atomic<Bool>(false)
         let reads = Atomic<Int>(0)
-        let failures = Mutex<[String]>([])
-        let collected = Mutex<GarbageCollectionReport?>(nil)
+        let failures = Locked<[String]>([])
+        let collected = Locked<GarbageCollectionReport?>(nil)
         Threads.run(5) { worker in
             if worker == 0 {
                 defer { stop.store(true, ordering: .releasing) }
@@ -162,7 +162,7 @@ struct StoreConcurrencyTests {
         let vectors = (0..<ids).map { _ in random.floats(16) }
         try store.build((0..<ids).map { Record(id: UInt64($0), vector: vectors[$0], payload: Self.payload(id: UInt64($0), version: 0)) })
         let stop = Atomic<Bool>(false)
-        let failures = Mutex<[String]>([])
+        let failures = Locked<[String]>([])
         let reads = Atomic<Int>(0)
         Threads.run(4) { worker in
             switch worker {

@@ -30,7 +30,7 @@ final class FaultyFileIO: FileIO, @unchecked Sendable {
     }
 
     private let real = SystemFileIO()
-    private let state = Mutex<(fault: Fault?, countdown: Int, fired: Bool)>((nil, 0, false))
+    private let state = Locked<(fault: Fault?, countdown: Int, fired: Bool)>((nil, 0, false))
 
     /// Fails the `n`th (1-based) matching operation from now.
     func arm(_ fault: Fault, at n: Int) { state.withLock { $0 = (fault, n, false) } }
@@ -70,7 +70,7 @@ final class FaultyFileIO: FileIO, @unchecked Sendable {
     }
 
     /// Syncs held back: while set, every sync waits (counted in ``syncsWaiting``) until released.
-    private let held = Mutex<(holding: Bool, waiting: Int)>((false, 0))
+    private let held = Locked<(holding: Bool, waiting: Int)>((false, 0))
     func holdSyncs() { held.withLock { $0.holding = true } }
     func releaseSyncs() { held.withLock { $0.holding = false } }
     var syncsWaiting: Int { held.withLock { $0.waiting } }
@@ -95,7 +95,7 @@ final class FaultyFileIO: FileIO, @unchecked Sendable {
         try real.open(path, access: access, create: create, exclusive: exclusive, truncate: truncate)
     }
     /// Descriptors opened for direct writes, and how many were.
-    private let directFDs = Mutex<Set<Int32>>([])
+    private let directFDs = Locked<Set<Int32>>([])
     private let directOpenCount = Atomic<Int>(0)
     var directOpens: Int { directOpenCount.load(ordering: .relaxed) }
 

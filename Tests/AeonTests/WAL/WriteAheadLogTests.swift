@@ -102,7 +102,7 @@ struct WriteAheadLogTests {
     func groupCommit() throws {
         let dir = TemporaryDirectory()
         let (log, _) = try Self.reopen(dir.path)
-        let lsns = Mutex<[UInt64]>([])
+        let lsns = Locked<[UInt64]>([])
         DispatchQueue.concurrentPerform(iterations: 8) { thread in
             for i in 0..<100 {
                 if let lsn = try? log.append([UInt8(thread), UInt8(i)], durability: .synchronous) {
@@ -468,7 +468,7 @@ struct WriteAheadLogTests {
     func rotateUnderUnsyncedAppends() throws {
         let dir = TemporaryDirectory()
         let (log, _) = try Self.reopen(dir.path)
-        let failures = Mutex<[String]>([])
+        let failures = Locked<[String]>([])
         let rotated = Atomic<Bool>(false)
         let appended = Atomic<Int>(0)
         // The appender goes on until the rotations are done. (A rotate that waited for records
