@@ -104,7 +104,7 @@ public struct CheckpointBenchmark: Sendable {
         return Report(
             records: next, dimension: dimension, buildS: buildSeconds, points: points, recall10Layered: layeredQuality?.recall,
             recall10Full: fullQuality?.recall, p50UsLayered: layeredQuality?.p50, p50UsFull: fullQuality?.p50, p99UsLayered: layeredQuality?.p99,
-            p99UsFull: fullQuality?.p99, simdLevel: store.kernels.level.rawValue)
+            p99UsFull: fullQuality?.p99, simdLevel: store.simdLevel.rawValue)
     }
 
     private func seconds(_ duration: Duration) -> Double { Timing.nanoseconds(duration) / 1e9 }

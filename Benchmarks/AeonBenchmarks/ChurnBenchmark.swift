@@ -120,7 +120,7 @@ public struct ChurnBenchmark: Sendable {
             p99UsFresh: freshPoint.p99, p99UsChurned: churnedPoint.p99, p99UsCheckpointed: checkpointed.p99,
             postingsFresh: try fresh.statistics.postings, postingsChurned: stats.postings, splits: stats.splits, merges: stats.merges,
             insertsPerS: Double(records.count - half) / insertSeconds, deletesPerS: Double(deleted.count) / deleteSeconds,
-            buildHalfS: buildHalf, buildFreshS: buildFresh, checkpointS: checkpointSeconds, simdLevel: fresh.kernels.level.rawValue)
+            buildHalfS: buildHalf, buildFreshS: buildFresh, checkpointS: checkpointSeconds, simdLevel: fresh.simdLevel.rawValue)
         try fresh.close()
         try churned.close()
         return report

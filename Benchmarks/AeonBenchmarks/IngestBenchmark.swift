@@ -1,4 +1,4 @@
-@_spi(Benchmarks) import Aeon
+import Aeon
 import CSQLite
 import Dispatch
 import Foundation

@@ -132,7 +132,7 @@ public struct RecallBenchmark: Sendable {
             rssAfterOpenBytes: afterOpen.flatMap { a in baseline.map { a.anonymousBytes - $0.anonymousBytes } },
             rssBaselineBytes: baseline?.anonymousBytes, rssFileBytes: after?.fileBytes, records: stats.records,
             postings: stats.postings, replication: stats.replicationFactor, queries: queries.count, k: k,
-            simdLevel: store.kernels.level.rawValue, points: points)
+            simdLevel: store.simdLevel.rawValue, points: points)
     }
 
     private func format(_ x: Double) -> String { "\((x * 10000).rounded() / 10000)" }

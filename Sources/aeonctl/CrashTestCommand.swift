@@ -1,4 +1,4 @@
-@_spi(Testing) import Aeon
+import Aeon
 import ArgumentParser
 import Foundation
 

@@ -117,10 +117,10 @@ struct DemoCommand: ParsableCommand {
                     + "\"open_ms\":\(openMilliseconds),\"recall1\":\(recall1),"
                     + "\"recall10\":\(recall10),\"p50_us\":\(p50),\"p99_us\":\(p99),"
                     + "\"cold_p50_us\":\(percentile(cold, 0.5)),\"cold_p99_us\":\(percentile(cold, 0.99)),\"verify_problems\":\(problems.count),"
-                    + "\"simd_level\":\"\(reader.kernels.level)\"}")
+                    + "\"simd_level\":\"\(reader.simdLevel)\"}")
             return
         }
-        print("Aeon demo — \(statistics.records) WordNet definitions (\(dimension)-d MiniLM embeddings), SIMD \(reader.kernels.level)")
+        print("Aeon demo — \(statistics.records) WordNet definitions (\(dimension)-d MiniLM embeddings), SIMD \(reader.simdLevel)")
         print(String(format: "  built an index of the first %d in %.2f s", half, buildSeconds))
         let writes = records.count - half + deleted.count
         let rate = Double(writes) / writeSeconds

@@ -128,7 +128,7 @@ struct ImportCommand: ParsableCommand {
             }
             let statistics = try store.statistics
             try store.close()
-            return (statistics, store.kernels.level, adding)
+            return (statistics, store.simdLevel, adding)
         }
         if let checkpointError {
             progress.clear()

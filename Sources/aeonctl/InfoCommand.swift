@@ -28,7 +28,7 @@ struct InfoCommand: ParsableCommand {
             let files = d.files.map { "{\"name\":\(jsonString($0.name)),\"bytes\":\($0.bytes)}" }.joined(separator: ",")
             print(
                 "{\"path\":\(jsonString(s.path)),\"identity\":\(s.identity.map { "\"\($0)\"" } ?? "null"),\"format\":{\"manifest\":\(d.formatVersions.manifest),\"postings\":\(d.formatVersions.postings),"
-                    + "\"records\":\(d.formatVersions.records),\"wal\":\(d.formatVersions.log)},\"dimension\":\(s.dimension),"
+                    + "\"records\":\(d.formatVersions.records),\"wal\":\(d.formatVersions.log),\"blobs\":\(d.formatVersions.blobs)},\"dimension\":\(s.dimension),"
                     + "\"metric\":\"\(s.metric)\",\"records\":\(st.records),\"indexed_records\":\(st.indexedRecords),"
                     + "\"pending_writes\":\(st.pendingWrites),\"deleted\":\(st.pendingDeletes),\"generation\":\(st.generation),\"postings\":\(st.postings),"
                     + "\"posting_size\":{\"min\":\(d.postingSizes.min),\"median\":\(d.postingSizes.median),\"max\":\(d.postingSizes.max)},"
@@ -36,12 +36,12 @@ struct InfoCommand: ParsableCommand {
                     + "\"wal\":{\"segments\":\(d.logSegments),\"bytes\":\(d.logBytes),\"checkpoint_lsn\":\(st.checkpointLSN),"
                     + "\"last_lsn\":\(st.lastLSN),\"records_since_checkpoint\":\(st.lastLSN - st.checkpointLSN)},"
                     + "\"blobs\":{\"segments\":\(blobs.segments),\"file_bytes\":\(blobs.fileBytes),\"live_bytes\":\(blobs.liveBytes)},"
-                    + "\"splits\":\(st.splits),\"merges\":\(st.merges),\"lookaside\":null,\"simd_level\":\"\(s.kernels.level)\"}")
+                    + "\"splits\":\(st.splits),\"merges\":\(st.merges),\"lookaside\":null,\"simd_level\":\"\(s.simdLevel)\"}")
             return
         }
         print("store        \(s.path)")
         print("identity     \(s.identity.map { "\($0)" } ?? "none (a store created before manifest v2)")")
-        print("format       manifest v\(d.formatVersions.manifest), postings v\(d.formatVersions.postings), records v\(d.formatVersions.records), WAL v\(d.formatVersions.log)")
+        print("format       \(d.formatVersions)")
         print("vectors      \(s.dimension)-d, metric \(s.metric)")
         print("records      \(st.records) live (\(st.indexedRecords) indexed in generation \(st.generation); since the checkpoint \(st.pendingWrites) ids written, \(st.pendingDeletes) indexed ones deleted)")
         print("postings     \(st.postings): entries min \(d.postingSizes.min) / median \(d.postingSizes.median) / max \(d.postingSizes.max), replication \(String(format: "%.2f", st.replicationFactor))")
@@ -51,6 +51,6 @@ struct InfoCommand: ParsableCommand {
         print("online       \(st.splits) postings split, \(st.merges) merged since the checkpoint")
         print("blobs        \(blobs.segments) segment(s), \(blobs.fileBytes) B, \(blobs.liveBytes) B live (exact after a checkpoint; `aeonctl gc` reclaims the rest)")
         print("lookaside    not yet")
-        print("SIMD         \(s.kernels.level)")
+        print("SIMD         \(s.simdLevel)")
     }
 }

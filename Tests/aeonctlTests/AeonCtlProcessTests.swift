@@ -1,3 +1,4 @@
+import Aeon
 import Foundation
 import Testing
 
@@ -41,6 +42,14 @@ struct AeonCtlProcessTests {
         return Outcome(
             status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
             stderr: String(decoding: stderr, as: UTF8.self))
+    }
+
+    @Test("--version names the library version and the formats it writes")
+    func version() throws {
+        let outcome = try run(["--version"])
+        #expect(outcome.status == 0)
+        #expect(outcome.stdout == "aeonctl \(AeonVersion.string) (writes \(AeonVersion.formats))\n", "\(outcome.stdout)")
+        #expect(outcome.stdout.contains("manifest v2") && outcome.stdout.contains("blobs v2"))
     }
 
     @Test("simd --json names the level in use and the supported ones")

@@ -12,7 +12,7 @@ extension BlobArena {
     ///
     /// - Throws: ``AeonError/Code/corrupt`` for a live blob that fails its checks (naming the file
     ///   and offset; nothing is collected); I/O errors, after which the arena refuses writes.
-    public func collect(live: [BlobLocation], garbageRatio: Double = 0.5) throws(AeonError) -> BlobCollection {
+    package func collect(live: [BlobLocation], garbageRatio: Double = 0.5) throws(AeonError) -> BlobCollection {
         precondition(garbageRatio >= 0 && garbageRatio <= 1, "BlobArena.collect: ratio \(garbageRatio) outside 0...1")
         setLive(live)
         return try withWriter { w throws(AeonError) -> BlobCollection in
@@ -49,7 +49,7 @@ extension BlobArena {
     /// active segment cannot be retired.
     ///
     /// - Throws: I/O errors from unlinking or syncing the directory.
-    public func retire(segments generations: some Sequence<UInt64>) throws(AeonError) {
+    package func retire(segments generations: some Sequence<UInt64>) throws(AeonError) {
         let generations = Array(generations)
         try writer.withLock { w throws(AeonError) in
             if w.closed { throw AeonError(.closed, "the blob arena is closed", path: directory) }
@@ -74,7 +74,7 @@ extension BlobArena {
     ///
     /// - Throws: as ``retire(segments:)``.
     @discardableResult
-    public func removeUnreferenced(keeping locations: some Sequence<BlobLocation>) throws(AeonError) -> [UInt64] {
+    package func removeUnreferenced(keeping locations: some Sequence<BlobLocation>) throws(AeonError) -> [UInt64] {
         let referenced = Set(locations.lazy.map(\.segment))
         let unreferenced = table.withLock { t in
             t.segments.keys.filter { !referenced.contains($0) && $0 != t.activeGeneration }.sorted()
@@ -86,14 +86,14 @@ extension BlobArena {
     /// Queues segments for ``retire(segments:)`` and retires them on a background thread: for
     /// a caller that must not wait for unlinking and a directory sync (the last reader of a
     /// generation, releasing it). ``retireQueued()`` runs what is still queued at once.
-    public func retireLater(segments generations: [UInt64]) {
+    package func retireLater(segments generations: [UInt64]) {
         queuedRetirements.withLock { $0.append(contentsOf: generations) }
         DispatchQueue.global(qos: .utility).async { [self] in try? retireQueued() }
     }
 
     /// Retires every segment queued by ``retireLater(segments:)`` and not retired yet. A
     /// failure leaves the files, which a later collection finds unreferenced.
-    public func retireQueued() throws(AeonError) {
+    package func retireQueued() throws(AeonError) {
         let generations = queuedRetirements.withLock { queued in
             defer { queued.removeAll() }
             return queued

@@ -8,7 +8,7 @@ extension BlobArena {
     /// - Throws: ``AeonError/Code/corrupt`` naming the segment file and offset when the location
     ///   does not lie inside a segment the arena holds, or the record there fails its checks;
     ///   whatever `body` throws.
-    public func withBlob<R, E: Error>(_ location: BlobLocation, _ body: (UnsafeRawBufferPointer) throws(E) -> R) throws -> R {
+    package func withBlob<R, E: Error>(_ location: BlobLocation, _ body: (UnsafeRawBufferPointer) throws(E) -> R) throws -> R {
         let (segment, record) = try locate(location)
         defer { withExtendedLifetime(segment) {} }
         guard record.header.isCompressed else { return try body(record.stored) }
@@ -21,7 +21,7 @@ extension BlobArena {
     /// The payload at `location`, copied out (checksum checked).
     ///
     /// - Throws: ``AeonError/Code/corrupt`` as for ``withBlob(_:_:)``.
-    public func read(_ location: BlobLocation) throws(AeonError) -> [UInt8] {
+    package func read(_ location: BlobLocation) throws(AeonError) -> [UInt8] {
         let (segment, record) = try locate(location)
         defer { withExtendedLifetime(segment) {} }
         let count = Int(record.header.originalCount)

@@ -16,26 +16,26 @@
 ///
 /// Format in docs/FORMAT.md ("Blob arena segments"); reads in `BlobArena+Read.swift`, garbage
 /// collection in `BlobArena+Collect.swift`.
-public final class BlobArena: Sendable {
+package final class BlobArena: Sendable {
     /// Tuning.
-    public struct Options: Sendable, Hashable {
+    package struct Options: Sendable, Hashable {
         /// A new segment starts when a record would take the active one past this many bytes. A
         /// record larger than that gets a segment of its own.
-        public var segmentSize: Int
+        package var segmentSize: Int
         /// Payloads longer than this are LZ4-compressed when that saves at least 1/16 of them.
-        public var compressionThreshold: Int
+        package var compressionThreshold: Int
         /// Open for reading only: nothing on disk changes (no tail is cut, no torn segment
         /// removed, no directory made), and writes throw ``AeonError/Code/invalidArgument``.
         /// Another process may be appending meanwhile; this arena reads what the files held
         /// when it opened.
-        public var readOnly: Bool
+        package var readOnly: Bool
         /// The store's identity: new segments carry it (format version 2) and every segment
         /// must (another store's segment is ``AeonError/Code/corrupt``). `nil` for the arenas of
         /// stores made before identities (version 1 segments only).
-        public var identity: StoreIdentity?
+        package var identity: StoreIdentity?
 
         /// Options.
-        public init(segmentSize: Int = 64 << 20, compressionThreshold: Int = 128, readOnly: Bool = false, identity: StoreIdentity? = nil) {
+        package init(segmentSize: Int = 64 << 20, compressionThreshold: Int = 128, readOnly: Bool = false, identity: StoreIdentity? = nil) {
             self.segmentSize = segmentSize
             self.compressionThreshold = compressionThreshold
             self.readOnly = readOnly
@@ -44,23 +44,23 @@ public final class BlobArena: Sendable {
     }
 
     /// One segment's bytes, for accounting and garbage collection.
-    public struct SegmentStatistics: Sendable, Hashable {
+    package struct SegmentStatistics: Sendable, Hashable {
         /// The segment's generation.
-        public var generation: UInt64
+        package var generation: UInt64
         /// Bytes in the file: the header and every record, live or dead.
-        public var fileBytes: Int
+        package var fileBytes: Int
         /// Bytes of live records (framed lengths), as last reported through ``BlobArena/setLive(_:)``
         /// and ``BlobArena/markDead(_:)``; until then every record counts as live.
-        public var liveBytes: Int
+        package var liveBytes: Int
         /// Whether appends go to this segment.
-        public var isActive: Bool
+        package var isActive: Bool
     }
 
     let io: any FileIO
     /// The directory holding the segment files.
-    public let directory: String
+    package let directory: String
     /// The options the arena was opened with.
-    public let options: Options
+    package let options: Options
     let writer: Locked<WriterState>
     let table: Locked<TableState>
     /// Segments ``retireLater(segments:)`` queued.
@@ -104,7 +104,7 @@ public final class BlobArena: Sendable {
     /// whose creation was torn is removed.
     ///
     /// - Throws: ``AeonError/Code/corrupt`` for a damaged segment header, naming the file; I/O errors.
-    public static func open(io: any FileIO = SystemFileIO(), directory: String, options: Options = Options())
+    package static func open(io: any FileIO = SystemFileIO(), directory: String, options: Options = Options())
         throws(AeonError) -> BlobArena
     {
         precondition(options.segmentSize >= pageSize, "BlobArena: segment size \(options.segmentSize) below \(pageSize)")
@@ -178,18 +178,18 @@ public final class BlobArena: Sendable {
     ///
     /// - Throws: ``AeonError/Code/invalidArgument`` for a payload of 4 GiB or more; I/O errors
     ///   (``AeonError/Code/noSpace`` when the disk is full), after which the arena refuses writes.
-    public func append(_ bytes: UnsafeRawBufferPointer) throws(AeonError) -> BlobLocation {
+    package func append(_ bytes: UnsafeRawBufferPointer) throws(AeonError) -> BlobLocation {
         try append(batch: CollectionOfOne(bytes))[0]
     }
 
     /// Appends one payload; see ``append(_:)-(UnsafeRawBufferPointer)``.
-    public func append(_ bytes: [UInt8]) throws(AeonError) -> BlobLocation {
+    package func append(_ bytes: [UInt8]) throws(AeonError) -> BlobLocation {
         let result = bytes.withUnsafeBytes { raw in Result { () throws(AeonError) in try append(raw) } }
         return try result.get()
     }
 
     /// Appends payloads in order, with one write per segment they land in; returns their locations.
-    public func append(batch payloads: [[UInt8]]) throws(AeonError) -> [BlobLocation] {
+    package func append(batch payloads: [[UInt8]]) throws(AeonError) -> [BlobLocation] {
         try checkSizes(payloads.lazy.map(\.count))
         let frames = BlobFrames(payloadCounts: payloads.lazy.map(\.count))
         for payload in payloads { payload.withUnsafeBytes { frames.add($0, compressionThreshold: options.compressionThreshold) } }
@@ -197,7 +197,7 @@ public final class BlobArena: Sendable {
     }
 
     /// Appends payloads given as raw buffers, in order; returns their locations.
-    public func append(batch payloads: some Collection<UnsafeRawBufferPointer>) throws(AeonError) -> [BlobLocation] {
+    package func append(batch payloads: some Collection<UnsafeRawBufferPointer>) throws(AeonError) -> [BlobLocation] {
         try checkSizes(payloads.lazy.map(\.count))
         let frames = BlobFrames(payloadCounts: payloads.lazy.map(\.count))
         for payload in payloads { frames.add(payload, compressionThreshold: options.compressionThreshold) }
@@ -329,7 +329,7 @@ public final class BlobArena: Sendable {
     /// sync and `fsync`s the directory after segment files were created or removed.
     ///
     /// - Throws: I/O errors, after which the arena refuses writes.
-    public func sync() throws(AeonError) {
+    package func sync() throws(AeonError) {
         try withWriter { w throws(AeonError) in try syncWritten(&w) }
     }
 
@@ -357,7 +357,7 @@ public final class BlobArena: Sendable {
     /// Syncs what was written (unless a write or sync already failed) and closes the arena.
     /// Readers inside ``withBlob(_:_:)`` finish undisturbed; later calls throw
     /// ``AeonError/Code/invalidArgument``. Closing twice is harmless.
-    public func close() throws(AeonError) {
+    package func close() throws(AeonError) {
         try writer.withLock { w throws(AeonError) in
             guard !w.closed else { return }
             var failure: AeonError?
@@ -384,7 +384,7 @@ public final class BlobArena: Sendable {
 
     /// Replaces the live-byte accounting: exactly `locations` are live (each listed once); every
     /// other record is dead. Locations in segments the arena does not hold are ignored.
-    public func setLive(_ locations: some Sequence<BlobLocation>) {
+    package func setLive(_ locations: some Sequence<BlobLocation>) {
         var bytes: [UInt64: Int] = [:]
         for location in locations { bytes[location.segment, default: 0] += Int(location.length) }
         table.withLock { t in
@@ -393,7 +393,7 @@ public final class BlobArena: Sendable {
     }
 
     /// Counts a blob as dead (an overwritten or deleted payload). Call it once per blob.
-    public func markDead(_ location: BlobLocation) {
+    package func markDead(_ location: BlobLocation) {
         table.withLock { t in
             guard let segment = t.segments[location.segment] else { return }
             segment.liveBytes = max(0, segment.liveBytes - Int(location.length))
@@ -401,7 +401,7 @@ public final class BlobArena: Sendable {
     }
 
     /// Every segment's bytes, oldest first.
-    public var statistics: [SegmentStatistics] {
+    package var statistics: [SegmentStatistics] {
         table.withLock { t in
             t.segments.values.sorted { $0.generation < $1.generation }.map {
                 SegmentStatistics(

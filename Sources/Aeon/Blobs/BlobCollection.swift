@@ -1,14 +1,14 @@
 /// What one garbage collection of a ``BlobArena`` did.
-public struct BlobCollection: Sendable {
+package struct BlobCollection: Sendable {
     /// The new location of every live blob that was copied, by its old location.
-    public var relocations: [BlobLocation: BlobLocation]
+    package var relocations: [BlobLocation: BlobLocation]
     /// The generations of the segments collected: retire them (``BlobArena/retire(segments:)``)
     /// once the store has durably published the new locations. A segment with no live blobs
     /// is listed though nothing was copied out of it.
-    public var segments: [UInt64]
+    package var segments: [UInt64]
 
     /// A collection.
-    public init(relocations: [BlobLocation: BlobLocation] = [:], segments: [UInt64] = []) {
+    package init(relocations: [BlobLocation: BlobLocation] = [:], segments: [UInt64] = []) {
         self.relocations = relocations
         self.segments = segments
     }

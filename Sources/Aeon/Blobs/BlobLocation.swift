@@ -4,24 +4,24 @@
 /// The store keeps one in each record that has a payload, in the fixed 24-byte encoding of
 /// ``encode(into:)`` (docs/FORMAT.md, "Blob arena segments"). Generation 0 never names a
 /// segment, so 24 zero bytes can stand for "no blob".
-public struct BlobLocation: Sendable, Hashable, CustomStringConvertible {
+package struct BlobLocation: Sendable, Hashable, CustomStringConvertible {
     /// The generation of the segment file (`blobs-<generation>.seg`).
-    public var segment: UInt64
+    package var segment: UInt64
     /// The byte offset of the record's header within the segment file (a multiple of 8).
-    public var offset: UInt64
+    package var offset: UInt64
     /// The framed length: record header, stored bytes and padding (a multiple of 8).
-    public var length: UInt32
+    package var length: UInt32
     /// The record's CRC32C. A read compares it with the record's own, so a location never
     /// returns another blob that happens to sit at the same offset (say, after a damaged tail
     /// was cut and overwritten). Garbage collection copies records unchanged, so it survives
     /// relocation.
-    public var checksum: UInt32
+    package var checksum: UInt32
 
     /// Bytes of the binary encoding.
-    public static let encodedSize = 24
+    package static let encodedSize = 24
 
     /// A location.
-    public init(segment: UInt64, offset: UInt64, length: UInt32, checksum: UInt32) {
+    package init(segment: UInt64, offset: UInt64, length: UInt32, checksum: UInt32) {
         self.segment = segment
         self.offset = offset
         self.length = length
@@ -31,7 +31,7 @@ public struct BlobLocation: Sendable, Hashable, CustomStringConvertible {
     /// Decodes the 24 bytes at the start of `buffer` (which must hold at least that many).
     ///
     /// Any 24 bytes decode; whether they name a real blob is checked when it is read.
-    public init(decoding buffer: UnsafeRawBufferPointer) {
+    package init(decoding buffer: UnsafeRawBufferPointer) {
         precondition(buffer.count >= Self.encodedSize, "BlobLocation: \(buffer.count) bytes, need \(Self.encodedSize)")
         segment = UInt64(littleEndian: buffer.loadUnaligned(fromByteOffset: 0, as: UInt64.self))
         offset = UInt64(littleEndian: buffer.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
@@ -41,7 +41,7 @@ public struct BlobLocation: Sendable, Hashable, CustomStringConvertible {
 
     /// Writes the 24-byte encoding to the start of `buffer` (which must hold at least that many):
     /// segment `u64`, offset `u64`, length `u32`, checksum `u32`, little-endian.
-    public func encode(into buffer: UnsafeMutableRawBufferPointer) {
+    package func encode(into buffer: UnsafeMutableRawBufferPointer) {
         precondition(buffer.count >= Self.encodedSize, "BlobLocation: \(buffer.count) bytes, need \(Self.encodedSize)")
         buffer.storeBytes(of: segment.littleEndian, toByteOffset: 0, as: UInt64.self)
         buffer.storeBytes(of: offset.littleEndian, toByteOffset: 8, as: UInt64.self)
@@ -50,7 +50,7 @@ public struct BlobLocation: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The 24-byte encoding.
-    public var encoded: [UInt8] {
+    package var encoded: [UInt8] {
         var bytes = [UInt8](repeating: 0, count: Self.encodedSize)
         bytes.withUnsafeMutableBytes { encode(into: $0) }
         return bytes
@@ -70,5 +70,5 @@ public struct BlobLocation: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// "segment:offset+length".
-    public var description: String { "\(segment):\(offset)+\(length)" }
+    package var description: String { "\(segment):\(offset)+\(length)" }
 }

@@ -4,31 +4,31 @@
 /// iSCSI (RFC 3720), ext4 and LevelDB: `"123456789"` checksums to `0xE3069283`. Runs on the
 /// SSE4.2 / ARMv8 CRC instruction where present, a slice-by-8 table otherwise; every path
 /// gives the same value.
-public struct CRC32C: Sendable, Hashable {
+package struct CRC32C: Sendable, Hashable {
     /// The checksum of everything fed so far.
-    public private(set) var value: UInt32
+    package private(set) var value: UInt32
 
     /// A checksum of nothing yet (value 0).
-    public init() { value = 0 }
+    package init() { value = 0 }
 
     /// Feeds `bytes`.
-    public mutating func update(_ bytes: UnsafeRawBufferPointer) {
+    package mutating func update(_ bytes: UnsafeRawBufferPointer) {
         value = Kernels.best.crc32c(bytes, continuing: value)
     }
 
     /// Feeds the bytes of `bytes`.
-    public mutating func update(_ bytes: some Sequence<UInt8>) {
+    package mutating func update(_ bytes: some Sequence<UInt8>) {
         let done: Void? = bytes.withContiguousStorageIfAvailable { update(UnsafeRawBufferPointer($0)) }
         if done == nil { Array(bytes).withUnsafeBytes { update($0) } }
     }
 
     /// The checksum of `bytes`.
-    public static func checksum(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
+    package static func checksum(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
         Kernels.best.crc32c(bytes)
     }
 
     /// The checksum of the bytes of `bytes`.
-    public static func checksum(_ bytes: some Sequence<UInt8>) -> UInt32 {
+    package static func checksum(_ bytes: some Sequence<UInt8>) -> UInt32 {
         var crc = CRC32C()
         crc.update(bytes)
         return crc.value

@@ -4,15 +4,15 @@ import CLZ4
 ///
 /// Blocks carry no framing of their own: the caller stores the original length beside the
 /// compressed bytes (the blob arena's record header does).
-public enum LZ4 {
+package enum LZ4 {
     /// The largest input liblz4 accepts (`LZ4_MAX_INPUT_SIZE`, about 2 GiB).
-    public static let maximumInputSize = 0x7E00_0000
+    package static let maximumInputSize = 0x7E00_0000
 
     /// The version of the liblz4 linked at run time, e.g. "1.9.4".
-    public static var libraryVersion: String { String(cString: LZ4_versionString()) }
+    package static var libraryVersion: String { String(cString: LZ4_versionString()) }
 
     /// The worst-case compressed size of `count` input bytes.
-    public static func compressedBound(_ count: Int) -> Int {
+    package static func compressedBound(_ count: Int) -> Int {
         precondition(count >= 0 && count <= maximumInputSize, "LZ4: input of \(count) bytes out of range")
         return Int(LZ4_compressBound(Int32(count)))
     }
@@ -22,7 +22,7 @@ public enum LZ4 {
     /// or less to keep only results that shrink). An empty input is never compressed (`nil`).
     ///
     /// - Throws: ``AeonError/Code/invalidArgument`` for an input larger than ``maximumInputSize``.
-    public static func compress(
+    package static func compress(
         _ input: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer
     ) throws(AeonError) -> Int? {
         guard input.count <= maximumInputSize else {
@@ -38,7 +38,7 @@ public enum LZ4 {
     /// Decompresses `input`, which must expand to exactly `output.count` bytes.
     ///
     /// - Throws: ``AeonError/Code/compression`` when `input` is not a valid LZ4 block of that size.
-    public static func decompress(_ input: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer) throws(AeonError) {
+    package static func decompress(_ input: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer) throws(AeonError) {
         guard output.count <= maximumInputSize, input.count <= Int(Int32.max),
             let source = input.baseAddress, let destination = output.baseAddress, output.count > 0
         else {
@@ -55,7 +55,7 @@ public enum LZ4 {
     }
 
     /// Compresses `input` and returns the block, or `nil` when it would not be smaller.
-    public static func compress(_ input: [UInt8]) throws(AeonError) -> [UInt8]? {
+    package static func compress(_ input: [UInt8]) throws(AeonError) -> [UInt8]? {
         var output = [UInt8](repeating: 0, count: max(input.count - 1, 0))
         let result = input.withUnsafeBytes { source in
             output.withUnsafeMutableBytes { destination in
@@ -70,7 +70,7 @@ public enum LZ4 {
     /// Decompresses a block that expands to `originalCount` bytes.
     ///
     /// - Throws: ``AeonError/Code/compression`` when it does not.
-    public static func decompress(_ input: [UInt8], originalCount: Int) throws(AeonError) -> [UInt8] {
+    package static func decompress(_ input: [UInt8], originalCount: Int) throws(AeonError) -> [UInt8] {
         var output = [UInt8](repeating: 0, count: originalCount)
         let result = input.withUnsafeBytes { source in
             output.withUnsafeMutableBytes { destination in

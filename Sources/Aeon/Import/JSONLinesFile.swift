@@ -6,19 +6,19 @@
 /// (not `1e39`); `text` is a string; members other than these four, or one written twice, are
 /// errors, never dropped. Blank lines are skipped; a line may end in `\r\n`; a UTF-8 byte order
 /// mark before the first line is skipped.
-public enum JSONLinesFile {
+package enum JSONLinesFile {
     /// The members a record line may have.
-    public static let members: Set<String> = ["id", "vector", "text", "payload"]
+    package static let members: Set<String> = ["id", "vector", "text", "payload"]
 
     /// The longest line read (a 64 MiB payload in base64, with room to spare).
-    public static let maximumLineBytes = 256 << 20
+    package static let maximumLineBytes = 256 << 20
 
     /// The records of a JSON Lines file (the first `limit` when given), all of one dimension.
     ///
     /// - Throws: ``AeonError/Code/corrupt`` naming the line (and the byte offset in the file)
     ///   of the first line that is not a valid record; ``AeonError/Code/dimensionMismatch`` when a
     ///   vector's length differs from the first one's.
-    public static func readRecords(
+    package static func readRecords(
         _ path: String, limit: Int? = nil, io: any FileIO = SystemFileIO(), progress: (Int) -> Void = { _ in }
     ) throws(AeonError) -> [Record] {
         var records: [Record] = []
@@ -39,7 +39,7 @@ public enum JSONLinesFile {
     }
 
     /// One line's record.
-    public static func record(_ line: some Collection<UInt8>, path: String = "", line number: Int = 1, offset: UInt64 = 0) throws(AeonError)
+    package static func record(_ line: some Collection<UInt8>, path: String = "", line number: Int = 1, offset: UInt64 = 0) throws(AeonError)
         -> Record
     {
         func failure(_ what: String, at column: Int? = nil) -> AeonError {

@@ -1,6 +1,6 @@
 /// A JSON value (RFC 8259) as the importer reads it: numbers keep their literal text, so that
 /// an id is taken only when it was written as an integer, and nothing is coerced on the way in.
-public enum JSONValue: Sendable, Equatable {
+package enum JSONValue: Sendable, Equatable {
     /// `null`.
     case null
     /// `true` or `false`.
@@ -15,7 +15,7 @@ public enum JSONValue: Sendable, Equatable {
     case object([(key: String, value: JSONValue)])
 
     /// Equal values: members compared in order.
-    public static func == (a: JSONValue, b: JSONValue) -> Bool {
+    package static func == (a: JSONValue, b: JSONValue) -> Bool {
         switch (a, b) {
         case (.null, .null): true
         case (.bool(let x), .bool(let y)): x == y
@@ -28,20 +28,20 @@ public enum JSONValue: Sendable, Equatable {
     }
 
     /// The member named `key` of an object.
-    public subscript(key: String) -> JSONValue? {
+    package subscript(key: String) -> JSONValue? {
         guard case .object(let members) = self else { return nil }
         return members.first { $0.key == key }?.value
     }
 
     /// Deepest nesting accepted: hostile input such as a million `[` must not exhaust the stack.
-    public static let maximumDepth = 64
+    package static let maximumDepth = 64
 
     /// Parses one JSON text (surrounding whitespace allowed, nothing else after it).
     ///
     /// - Throws: ``JSONError`` with the byte offset of the first thing that is not JSON.
     /// `maximumElements` bounds every array (a 200 MB line of numbers must fail at the bound,
     /// not after its values have filled memory).
-    public static func parse(_ bytes: some Collection<UInt8>, maximumElements: Int = .max) throws(JSONError) -> JSONValue {
+    package static func parse(_ bytes: some Collection<UInt8>, maximumElements: Int = .max) throws(JSONError) -> JSONValue {
         var parser = Parser(Array(bytes))
         parser.maximumElements = maximumElements
         parser.skipWhitespace()
@@ -53,14 +53,14 @@ public enum JSONValue: Sendable, Equatable {
 }
 
 /// Why a JSON text was refused, and where.
-public struct JSONError: Error, Sendable, Hashable, CustomStringConvertible {
+package struct JSONError: Error, Sendable, Hashable, CustomStringConvertible {
     /// What is wrong.
-    public var message: String
+    package var message: String
     /// The byte offset in the text.
-    public var offset: Int
+    package var offset: Int
 
     /// The message and the (1-based) byte where it applies.
-    public var description: String { "\(message) at byte \(offset + 1)" }
+    package var description: String { "\(message) at byte \(offset + 1)" }
 }
 
 extension JSONValue {

@@ -1,10 +1,10 @@
 /// Reads a NumPy `.npy` file holding a 2-D array of float32 (`<f4`) in C order: one vector per row.
-public enum NumpyFile {
+package enum NumpyFile {
     /// The rows of a `.npy` file (the first `limit` when given).
     ///
     /// - Throws: ``AeonError/Code/corrupt`` for a file that is not a 2-D little-endian float32
     ///   C-order array, or is shorter than its header says.
-    public static func readFloats(_ path: String, limit: Int? = nil, io: any FileIO = SystemFileIO()) throws(AeonError) -> [[Float]] {
+    package static func readFloats(_ path: String, limit: Int? = nil, io: any FileIO = SystemFileIO()) throws(AeonError) -> [[Float]] {
         let file = try StorageFile(io: io, path: path, access: .readOnly)
         defer { try? file.close() }
         let size = Int(try file.size)

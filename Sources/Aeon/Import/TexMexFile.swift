@@ -1,22 +1,22 @@
 /// Reads the TexMex vector formats: `.fvecs` (float32) and `.ivecs` (int32) files, where each
 /// vector is a little-endian int32 dimension followed by that many 4-byte values.
-public enum TexMexFile {
+package enum TexMexFile {
     /// The vectors of an `.fvecs` file (the first `limit` when given).
     ///
     /// - Throws: ``AeonError/Code/notFound`` / ``AeonError/Code/io`` for the file;
     ///   ``AeonError/Code/corrupt`` for a truncated file or one whose vectors disagree on
     ///   their dimension (naming the vector and byte offset).
-    public static func readFloats(_ path: String, limit: Int? = nil, io: any FileIO = SystemFileIO()) throws(AeonError) -> [[Float]] {
+    package static func readFloats(_ path: String, limit: Int? = nil, io: any FileIO = SystemFileIO()) throws(AeonError) -> [[Float]] {
         try read(path, limit: limit, io: io) { Float(bitPattern: $0) }
     }
 
     /// The vectors of an `.ivecs` file (the first `limit` when given).
-    public static func readIntegers(_ path: String, limit: Int? = nil, io: any FileIO = SystemFileIO()) throws(AeonError) -> [[Int32]] {
+    package static func readIntegers(_ path: String, limit: Int? = nil, io: any FileIO = SystemFileIO()) throws(AeonError) -> [[Int32]] {
         try read(path, limit: limit, io: io) { Int32(bitPattern: $0) }
     }
 
     /// How many vectors a TexMex file holds, from its size and first dimension (reads 4 bytes).
-    public static func countVectors(_ path: String, io: any FileIO = SystemFileIO()) throws(AeonError) -> Int {
+    package static func countVectors(_ path: String, io: any FileIO = SystemFileIO()) throws(AeonError) -> Int {
         let file = try StorageFile(io: io, path: path, access: .readOnly)
         let size = Int(try file.size)
         guard size > 0 else { return 0 }

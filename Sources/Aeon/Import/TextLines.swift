@@ -1,13 +1,13 @@
 /// Reads a text file line by line: `\n` or `\r\n` line ends, a leading UTF-8 byte order mark
 /// skipped, in bounded chunks so a large file is never held twice.
-public enum TextLines {
+package enum TextLines {
     /// Calls `body` with each line (without its line end), its number (from 1) and the byte
     /// offset of its start, until `body` returns `false` or the file ends. A last line without
     /// a line end counts; an empty file has no lines.
     ///
     /// - Throws: what `body` throws; ``AeonError/Code/corrupt`` for a line longer than
     ///   `maximumLineBytes`.
-    public static func forEachLine(
+    package static func forEachLine(
         _ path: String, io: any FileIO = SystemFileIO(), maximumLineBytes: Int = 1 << 30,
         _ body: (ArraySlice<UInt8>, Int, UInt64) throws(AeonError) -> Bool
     ) throws(AeonError) {
@@ -55,7 +55,7 @@ public enum TextLines {
     /// Every line of a UTF-8 text file, as bytes.
     ///
     /// - Throws: ``AeonError/Code/corrupt`` naming the first line that is not UTF-8.
-    public static func readUTF8Lines(_ path: String, io: any FileIO = SystemFileIO()) throws(AeonError) -> [[UInt8]] {
+    package static func readUTF8Lines(_ path: String, io: any FileIO = SystemFileIO()) throws(AeonError) -> [[UInt8]] {
         var lines: [[UInt8]] = []
         try forEachLine(path, io: io) { (line, number, offset) throws(AeonError) -> Bool in
             guard String(validating: line, as: UTF8.self) != nil else {

@@ -4,16 +4,16 @@
 /// the AVX2 sign trick cannot multiply). The error of each component is at most `scale / 2`
 /// (``maximumError``). The dot product of two quantized vectors approximates the fp32 one as
 /// `Float(dot(a.codes, b.codes)) * a.scale * b.scale`.
-public struct QuantizedVector: Sendable, Hashable {
+package struct QuantizedVector: Sendable, Hashable {
     /// The int8 codes, one per dimension.
-    public var codes: [Int8]
+    package var codes: [Int8]
     /// The scale: `max|x| / 127`, 0 for a zero vector.
-    public var scale: Float
+    package var scale: Float
 
     /// Creates a quantized vector from its parts.
     ///
     /// - Precondition: every code lies in [-127, 127] and `scale` is finite and non-negative.
-    public init(codes: [Int8], scale: Float) {
+    package init(codes: [Int8], scale: Float) {
         precondition(scale.isFinite && scale >= 0, "QuantizedVector: invalid scale \(scale)")
         precondition(!codes.contains(Int8.min), "QuantizedVector: code -128 is outside the symmetric range")
         self.codes = codes
@@ -24,7 +24,7 @@ public struct QuantizedVector: Sendable, Hashable {
     ///
     /// - Precondition: `vector` is finite; the engine validates vectors (with typed errors)
     ///   before they reach the quantizer.
-    public init(quantizing vector: [Float], kernels: Kernels = .best) {
+    package init(quantizing vector: [Float], kernels: Kernels = .best) {
         precondition(vector.allSatisfy(\.isFinite), "QuantizedVector: non-finite input")
         var scale: Float = 0
         let codes = [Int8](unsafeUninitializedCapacity: vector.count) { codes, count in
@@ -36,10 +36,10 @@ public struct QuantizedVector: Sendable, Hashable {
     }
 
     /// The number of dimensions.
-    public var dimension: Int { codes.count }
+    package var dimension: Int { codes.count }
 
     /// The fp32 vector these codes stand for: `codes[i] * scale`.
-    public func dequantized(kernels: Kernels = .best) -> [Float] {
+    package func dequantized(kernels: Kernels = .best) -> [Float] {
         [Float](unsafeUninitializedCapacity: codes.count) { out, count in
             codes.withUnsafeBufferPointer { kernels.dequantize($0, scale: scale, into: out) }
             count = codes.count
@@ -47,7 +47,7 @@ public struct QuantizedVector: Sendable, Hashable {
     }
 
     /// The approximate dot product with `other`: the int8 dot product times both scales.
-    public func approximateDot(_ other: QuantizedVector, kernels: Kernels = .best) -> Float {
+    package func approximateDot(_ other: QuantizedVector, kernels: Kernels = .best) -> Float {
         precondition(dimension == other.dimension, "approximateDot: dimensions differ")
         let raw = codes.withUnsafeBufferPointer { a in
             other.codes.withUnsafeBufferPointer { b in kernels.dot(a, b) }
@@ -56,5 +56,5 @@ public struct QuantizedVector: Sendable, Hashable {
     }
 
     /// The largest error of any component after a round trip: half a quantization step.
-    public var maximumError: Float { scale / 2 }
+    package var maximumError: Float { scale / 2 }
 }

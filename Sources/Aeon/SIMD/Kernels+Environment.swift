@@ -11,7 +11,7 @@ extension Kernels {
     /// - Parameter environment: the variables to read; `nil` reads the process environment.
     /// - Throws: ``AeonError/Code/invalidArgument`` for a name that is no level;
     ///   ``AeonError/Code/unsupportedCPU`` for a level the CPU lacks.
-    public static func fromEnvironment(_ environment: [String: String]? = nil) throws(AeonError) -> Kernels {
+    package static func fromEnvironment(_ environment: [String: String]? = nil) throws(AeonError) -> Kernels {
         let value: String?
         if let environment {
             value = environment[environmentVariable]

@@ -12,15 +12,15 @@ import CAeonKernels
 /// - int8 codes lie in [-127, 127] (``QuantizedVector`` guarantees it).
 /// - Dimensions are at most ``maximumDimension``.
 /// - fp32 inputs to ``quantize(_:into:)`` are finite.
-public struct Kernels: Sendable {
+package struct Kernels: Sendable {
     /// The level these kernels run at.
-    public let level: SIMDLevel
+    package let level: SIMDLevel
 
     /// The largest dimension the int8 kernels accept without int32 overflow.
-    public static let maximumDimension = Int(AEON_MAX_DIM)
+    package static let maximumDimension = Int(AEON_MAX_DIM)
 
     /// The environment variable that forces a level.
-    public static let environmentVariable = "AEON_SIMD"
+    package static let environmentVariable = "AEON_SIMD"
 
     @usableFromInline let _dotI8: @convention(c) (UnsafePointer<Int8>?, UnsafePointer<Int8>?, Int) -> Int32
     @usableFromInline let _dotF32: @convention(c) (UnsafePointer<Float>?, UnsafePointer<Float>?, Int) -> Float
@@ -35,7 +35,7 @@ public struct Kernels: Sendable {
     /// The kernels of `level`.
     ///
     /// - Throws: ``AeonError/Code/unsupportedCPU`` when the running CPU lacks the level.
-    public init(level: SIMDLevel) throws(AeonError) {
+    package init(level: SIMDLevel) throws(AeonError) {
         guard let table = aeon_kernels_for(level.cLevel)?.pointee,
             let dotI8 = table.dot_i8, let dotF32 = table.dot_f32, let l2sq = table.l2sq_f32,
             let scan = table.scan_i8, let quantize = table.quantize,
@@ -57,7 +57,7 @@ public struct Kernels: Sendable {
     }
 
     /// The kernels of the fastest level the running CPU supports.
-    public static let best: Kernels = {
+    package static let best: Kernels = {
         do {
             return try Kernels(level: .best)
         } catch {
@@ -69,13 +69,13 @@ public struct Kernels: Sendable {
 
     /// The dot product of two int8 code vectors of `dimension` codes.
     @inlinable
-    public func dot(_ a: UnsafePointer<Int8>, _ b: UnsafePointer<Int8>, dimension: Int) -> Int32 {
+    package func dot(_ a: UnsafePointer<Int8>, _ b: UnsafePointer<Int8>, dimension: Int) -> Int32 {
         _dotI8(a, b, dimension)
     }
 
     /// The dot product of two int8 code vectors of equal length.
     @inlinable
-    public func dot(_ a: UnsafeBufferPointer<Int8>, _ b: UnsafeBufferPointer<Int8>) -> Int32 {
+    package func dot(_ a: UnsafeBufferPointer<Int8>, _ b: UnsafeBufferPointer<Int8>) -> Int32 {
         precondition(a.count == b.count, "dot: lengths differ (\(a.count) vs \(b.count))")
         precondition(a.count <= Self.maximumDimension, "dot: dimension \(a.count) too large")
         guard let pa = a.baseAddress, let pb = b.baseAddress else { return 0 }
@@ -86,7 +86,7 @@ public struct Kernels: Sendable {
     ///
     /// The innermost loop of every search. `stride >= dimension` lets rows be padded.
     @inlinable
-    public func scan(
+    package func scan(
         query: UnsafePointer<Int8>, codes: UnsafePointer<Int8>, dimension: Int, stride: Int, count: Int,
         scores: UnsafeMutablePointer<Int32>
     ) {
@@ -96,7 +96,7 @@ public struct Kernels: Sendable {
     /// The posting scan over buffers: one score per `stride`-byte row of `codes`, written to
     /// the start of `scores`.
     @inlinable
-    public func scan(
+    package func scan(
         query: UnsafeBufferPointer<Int8>, codes: UnsafeBufferPointer<Int8>, stride: Int,
         scores: UnsafeMutableBufferPointer<Int32>
     ) {
@@ -116,13 +116,13 @@ public struct Kernels: Sendable {
 
     /// The dot product of two float vectors of `dimension` elements.
     @inlinable
-    public func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, dimension: Int) -> Float {
+    package func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, dimension: Int) -> Float {
         _dotF32(a, b, dimension)
     }
 
     /// The dot product of two float vectors of equal length.
     @inlinable
-    public func dot(_ a: UnsafeBufferPointer<Float>, _ b: UnsafeBufferPointer<Float>) -> Float {
+    package func dot(_ a: UnsafeBufferPointer<Float>, _ b: UnsafeBufferPointer<Float>) -> Float {
         precondition(a.count == b.count, "dot: lengths differ (\(a.count) vs \(b.count))")
         guard let pa = a.baseAddress, let pb = b.baseAddress else { return 0 }
         return _dotF32(pa, pb, a.count)
@@ -130,13 +130,13 @@ public struct Kernels: Sendable {
 
     /// The squared Euclidean distance between two float vectors of `dimension` elements.
     @inlinable
-    public func squaredL2(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, dimension: Int) -> Float {
+    package func squaredL2(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, dimension: Int) -> Float {
         _l2sqF32(a, b, dimension)
     }
 
     /// The squared Euclidean distance between two float vectors of equal length.
     @inlinable
-    public func squaredL2(_ a: UnsafeBufferPointer<Float>, _ b: UnsafeBufferPointer<Float>) -> Float {
+    package func squaredL2(_ a: UnsafeBufferPointer<Float>, _ b: UnsafeBufferPointer<Float>) -> Float {
         precondition(a.count == b.count, "squaredL2: lengths differ (\(a.count) vs \(b.count))")
         guard let pa = a.baseAddress, let pb = b.baseAddress else { return 0 }
         return _l2sqF32(pa, pb, a.count)
@@ -150,7 +150,7 @@ public struct Kernels: Sendable {
     ///
     /// Every level produces bit-identical codes and scale. `vector` must be finite.
     @inlinable
-    public func quantize(_ vector: UnsafeBufferPointer<Float>, into codes: UnsafeMutableBufferPointer<Int8>) -> Float {
+    package func quantize(_ vector: UnsafeBufferPointer<Float>, into codes: UnsafeMutableBufferPointer<Int8>) -> Float {
         precondition(vector.count == codes.count, "quantize: \(vector.count) floats into \(codes.count) codes")
         guard let x = vector.baseAddress, let c = codes.baseAddress else { return 0 }
         return _quantize(x, vector.count, c)
@@ -158,7 +158,7 @@ public struct Kernels: Sendable {
 
     /// Writes `codes[i] * scale` into `vector` (same length).
     @inlinable
-    public func dequantize(_ codes: UnsafeBufferPointer<Int8>, scale: Float, into vector: UnsafeMutableBufferPointer<Float>) {
+    package func dequantize(_ codes: UnsafeBufferPointer<Int8>, scale: Float, into vector: UnsafeMutableBufferPointer<Float>) {
         precondition(vector.count == codes.count, "dequantize: \(codes.count) codes into \(vector.count) floats")
         guard let x = vector.baseAddress, let c = codes.baseAddress else { return }
         _dequantize(c, codes.count, scale, x)
@@ -168,7 +168,7 @@ public struct Kernels: Sendable {
 
     /// CRC32C of `bytes`, continued from `crc` (start with 0). Every level computes the same value.
     @inlinable
-    public func crc32c(_ bytes: UnsafeRawBufferPointer, continuing crc: UInt32 = 0) -> UInt32 {
+    package func crc32c(_ bytes: UnsafeRawBufferPointer, continuing crc: UInt32 = 0) -> UInt32 {
         _crc32c(crc, bytes.baseAddress, bytes.count)
     }
 }

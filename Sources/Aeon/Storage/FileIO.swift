@@ -5,7 +5,7 @@
 /// writes, a failing fsync at the Nth call) and check that nothing acknowledged is lost.
 /// ``SystemFileIO`` is the real one. Implementations throw ``AeonError`` with the path, the
 /// offset where it applies, and the errno.
-public protocol FileIO: Sendable {
+package protocol FileIO: Sendable {
     /// Opens `path`; `create` makes it if missing (mode 0644), `exclusive` fails if it exists.
     /// The corresponding C function is `open(2)`.
     func open(_ path: String, access: FileAccess, create: Bool, exclusive: Bool, truncate: Bool) throws(AeonError) -> Int32
@@ -69,11 +69,11 @@ public protocol FileIO: Sendable {
 
 /// The alignment of offsets, lengths and buffers that writes through ``FileIO/openDirect(_:)``
 /// descriptors need: a page, a multiple of every device's logical block.
-public let directIOAlignment = 4096
+package let directIOAlignment = 4096
 
 extension FileIO {
     /// No direct writes: a layer that does not offer them writes through the page cache.
-    public func openDirect(_ path: String) throws(AeonError) -> Int32? { nil }
+    package func openDirect(_ path: String) throws(AeonError) -> Int32? { nil }
 
     /// Creates the directory `path` if it is missing and makes its entry durable (syncs its
     /// parent): a directory whose creation a power cut undid takes every file in it along.
@@ -85,7 +85,7 @@ extension FileIO {
 }
 
 /// How a file is opened.
-public enum FileAccess: Sendable {
+package enum FileAccess: Sendable {
     /// Read only.
     case readOnly
     /// Read and write.

@@ -5,9 +5,9 @@ import Darwin
 #endif
 
 /// ``FileIO`` on the real operating system.
-public struct SystemFileIO: FileIO {
+package struct SystemFileIO: FileIO {
     /// The system file layer.
-    public init() {}
+    package init() {}
 
     private static func failure(_ what: String, path: String, offset: UInt64? = nil, errno code: Int32) -> AeonError {
         let kind: AeonError.Code
@@ -22,7 +22,7 @@ public struct SystemFileIO: FileIO {
         return AeonError(kind, "\(what) failed", path: path, offset: offset, errno: code)
     }
 
-    public func open(_ path: String, access: FileAccess, create: Bool, exclusive: Bool, truncate: Bool) throws(AeonError) -> Int32 {
+    package func open(_ path: String, access: FileAccess, create: Bool, exclusive: Bool, truncate: Bool) throws(AeonError) -> Int32 {
         var flags: Int32 = access == .readOnly ? O_RDONLY : O_RDWR
         flags |= O_CLOEXEC
         if create { flags |= O_CREAT }
@@ -36,7 +36,7 @@ public struct SystemFileIO: FileIO {
         }
     }
 
-    public func openDirect(_ path: String) throws(AeonError) -> Int32? {
+    package func openDirect(_ path: String) throws(AeonError) -> Int32? {
         guard let direct = openDirectFlag else { return nil }
         while true {
             let fd = Glibc_open(path, O_WRONLY | O_CLOEXEC | direct, 0)
@@ -48,7 +48,7 @@ public struct SystemFileIO: FileIO {
         }
     }
 
-    public func close(_ fd: Int32, path: String) throws(AeonError) {
+    package func close(_ fd: Int32, path: String) throws(AeonError) {
         #if canImport(Glibc)
         let result = Glibc.close(fd)
         #else
@@ -58,7 +58,7 @@ public struct SystemFileIO: FileIO {
         if result != 0 && errno != EINTR { throw Self.failure("close", path: path, errno: errno) }
     }
 
-    public func read(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer, at offset: UInt64, path: String) throws(AeonError) -> Int {
+    package func read(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer, at offset: UInt64, path: String) throws(AeonError) -> Int {
         while true {
             let n = pread(fd, buffer.baseAddress, buffer.count, off_t(offset))
             if n >= 0 { return n }
@@ -67,7 +67,7 @@ public struct SystemFileIO: FileIO {
         }
     }
 
-    public func write(_ fd: Int32, from buffer: UnsafeRawBufferPointer, at offset: UInt64, path: String) throws(AeonError) -> Int {
+    package func write(_ fd: Int32, from buffer: UnsafeRawBufferPointer, at offset: UInt64, path: String) throws(AeonError) -> Int {
         while true {
             let n = pwrite(fd, buffer.baseAddress, buffer.count, off_t(offset))
             if n >= 0 { return n }
@@ -76,7 +76,7 @@ public struct SystemFileIO: FileIO {
         }
     }
 
-    public func sync(_ fd: Int32, metadata: Bool, path: String) throws(AeonError) {
+    package func sync(_ fd: Int32, metadata: Bool, path: String) throws(AeonError) {
         #if canImport(Darwin)
         try Self.fullSync(fd, path: path, what: "fcntl(F_FULLFSYNC)")
         #else
@@ -106,20 +106,20 @@ public struct SystemFileIO: FileIO {
     }
     #endif
 
-    public func resize(_ fd: Int32, to size: UInt64, path: String) throws(AeonError) {
+    package func resize(_ fd: Int32, to size: UInt64, path: String) throws(AeonError) {
         while ftruncate(fd, off_t(size)) != 0 {
             if errno == EINTR { continue }
             throw Self.failure("ftruncate to \(size) bytes", path: path, errno: errno)
         }
     }
 
-    public func size(_ fd: Int32, path: String) throws(AeonError) -> UInt64 {
+    package func size(_ fd: Int32, path: String) throws(AeonError) -> UInt64 {
         var info = stat()
         guard fstat(fd, &info) == 0 else { throw Self.failure("fstat", path: path, errno: errno) }
         return UInt64(info.st_size)
     }
 
-    public func tryLock(_ fd: Int32, exclusive: Bool, path: String) throws(AeonError) -> Bool {
+    package func tryLock(_ fd: Int32, exclusive: Bool, path: String) throws(AeonError) -> Bool {
         while flock(fd, (exclusive ? LOCK_EX : LOCK_SH) | LOCK_NB) != 0 {
             if errno == EINTR { continue }
             if errno == EWOULDBLOCK { return false }
@@ -128,7 +128,7 @@ public struct SystemFileIO: FileIO {
         return true
     }
 
-    public func map(_ fd: Int32, length: Int, path: String) throws(AeonError) -> UnsafeRawPointer {
+    package func map(_ fd: Int32, length: Int, path: String) throws(AeonError) -> UnsafeRawPointer {
         precondition(length > 0, "map: empty mapping")
         guard let address = mmap(nil, length, PROT_READ, MAP_SHARED, fd, 0),
             address != UnsafeMutableRawPointer(bitPattern: -1)
@@ -136,11 +136,11 @@ public struct SystemFileIO: FileIO {
         return UnsafeRawPointer(address)
     }
 
-    public func unmap(_ address: UnsafeRawPointer, length: Int) {
+    package func unmap(_ address: UnsafeRawPointer, length: Int) {
         munmap(UnsafeMutableRawPointer(mutating: address), length)
     }
 
-    public func rename(_ from: String, to: String) throws(AeonError) {
+    package func rename(_ from: String, to: String) throws(AeonError) {
         #if canImport(Glibc)
         let result = Glibc.rename(from, to)
         #else
@@ -149,15 +149,15 @@ public struct SystemFileIO: FileIO {
         if result != 0 { throw Self.failure("rename to \(to)", path: from, errno: errno) }
     }
 
-    public func remove(_ path: String) throws(AeonError) {
+    package func remove(_ path: String) throws(AeonError) {
         if unlink(path) != 0 && errno != ENOENT { throw Self.failure("unlink", path: path, errno: errno) }
     }
 
-    public func makeDirectory(_ path: String) throws(AeonError) {
+    package func makeDirectory(_ path: String) throws(AeonError) {
         if mkdir(path, 0o755) != 0 && errno != EEXIST { throw Self.failure("mkdir", path: path, errno: errno) }
     }
 
-    public func syncDirectory(_ path: String) throws(AeonError) {
+    package func syncDirectory(_ path: String) throws(AeonError) {
         let fd = try open(path, access: .readOnly, create: false, exclusive: false, truncate: false)
         defer { try? close(fd, path: path) }
         #if canImport(Darwin)
@@ -172,13 +172,13 @@ public struct SystemFileIO: FileIO {
         #endif
     }
 
-    public func exists(_ path: String) -> (exists: Bool, isDirectory: Bool) {
+    package func exists(_ path: String) -> (exists: Bool, isDirectory: Bool) {
         var info = stat()
         guard stat(path, &info) == 0 else { return (false, false) }
         return (true, (info.st_mode & S_IFMT) == S_IFDIR)
     }
 
-    public func list(_ path: String) throws(AeonError) -> [String] {
+    package func list(_ path: String) throws(AeonError) -> [String] {
         guard let dir = opendir(path) else { throw Self.failure("opendir", path: path, errno: errno) }
         defer { closedir(dir) }
         var names: [String] = []

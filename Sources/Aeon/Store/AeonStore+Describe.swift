@@ -1,27 +1,45 @@
-/// Everything `aeonctl info` shows about a store.
+/// Everything `aeonctl info` shows about a store (``AeonStore/describe()``).
 public struct StoreDescription: Sendable, Hashable {
     /// Counts and the index's identity.
     public var statistics: StoreStatistics
-    /// Entries per posting: smallest, median, largest (0 when there is no index).
-    public var postingSizes: (min: Int, median: Int, max: Int)
-    /// The store's files (index generation, manifest) with their sizes in bytes.
-    public var files: [(name: String, bytes: UInt64)]
-    /// Write-ahead log segments and their total size.
+    /// Entries per posting (all zero when there is no index).
+    public var postingSizes: PostingSizes
+    /// The store's files (index generation, layers, manifest) with their sizes.
+    public var files: [StoreFile]
+    /// Write-ahead log segments and their total size in bytes.
     public var logSegments: Int
     public var logBytes: UInt64
-    /// Format versions: manifest, postings file, records file (the top layer's; this build's
-    /// when there is no index), log.
-    public var formatVersions: (manifest: UInt32, postings: UInt32, records: UInt32, log: UInt32)
+    /// The format versions of the files as they are (this build's where a file is absent).
+    public var formatVersions: FormatVersions
 
-    public static func == (a: StoreDescription, b: StoreDescription) -> Bool {
-        a.statistics == b.statistics && a.postingSizes == b.postingSizes && a.logSegments == b.logSegments && a.logBytes == b.logBytes
-            && a.files.map(\.name) == b.files.map(\.name) && a.files.map(\.bytes) == b.files.map(\.bytes)
-            && a.formatVersions == b.formatVersions
+    /// Entries per posting: smallest, median, largest.
+    public struct PostingSizes: Sendable, Hashable, Codable {
+        public var min: Int
+        public var median: Int
+        public var max: Int
     }
 
-    public func hash(into hasher: inout Hasher) {
-        hasher.combine(statistics)
-        hasher.combine(logBytes)
+    /// One file of the store's directory.
+    public struct StoreFile: Sendable, Hashable, Codable {
+        /// Its name in the store's directory.
+        public var name: String
+        /// Its size in bytes.
+        public var bytes: UInt64
+    }
+
+    /// Format versions (docs/FORMAT.md): the manifest, the postings and records files (the top
+    /// layer's), the newest log segment, the blob segments.
+    public struct FormatVersions: Sendable, Hashable, Codable, CustomStringConvertible {
+        public var manifest: UInt32
+        public var postings: UInt32
+        public var records: UInt32
+        public var log: UInt32
+        public var blobs: UInt32
+
+        /// "manifest v2, postings v2, records v3, log v3, blobs v2".
+        public var description: String {
+            "manifest v\(manifest), postings v\(postings), records v\(records), log v\(log), blobs v\(blobs)"
+        }
     }
 }
 
@@ -36,9 +54,9 @@ extension AeonStore {
             for p in 0..<atlas.postingCount { sizes.append(try atlas.directoryEntry(p).totalCount) }
         }
         sizes.sort()
-        var files: [(String, UInt64)] = []
+        var files: [StoreDescription.StoreFile] = []
         for name in try io.list(path).sorted() where name == Manifest.fileName || name.hasPrefix("atlas-") {
-            files.append((name, try fileSize(path + "/" + name)))
+            files.append(StoreDescription.StoreFile(name: name, bytes: try fileSize(path + "/" + name)))
         }
         let logDirectory = path + "/" + Self.walDirectoryName
         var segments = 0
@@ -62,11 +80,16 @@ extension AeonStore {
         }
         return StoreDescription(
             statistics: statistics,
-            postingSizes: sizes.isEmpty ? (0, 0, 0) : (sizes[0], sizes[sizes.count / 2], sizes[sizes.count - 1]),
+            postingSizes: sizes.isEmpty
+                ? StoreDescription.PostingSizes(min: 0, median: 0, max: 0)
+                : StoreDescription.PostingSizes(min: sizes[0], median: sizes[sizes.count / 2], max: sizes[sizes.count - 1]),
             files: files, logSegments: segments, logBytes: logBytes,
-            formatVersions: (
-                identity == nil ? Manifest.versionWithoutIdentity : Manifest.version, index?.postings.version ?? PostingsHeader.version,
-                index?.records.version ?? RecordsHeader.version, logVersion))
+            formatVersions: StoreDescription.FormatVersions(
+                manifest: identity == nil ? Manifest.versionWithoutIdentity : Manifest.version,
+                postings: index?.postings.version ?? PostingsHeader.version,
+                records: index?.records.version ?? RecordsHeader.version, log: logVersion,
+                // The arena writes every segment of a store with an identity in version 2.
+                blobs: identity == nil ? BlobFormat.version : BlobFormat.identifiedVersion))
     }
 
     private func fileSize(_ path: String) throws(AeonError) -> UInt64 {

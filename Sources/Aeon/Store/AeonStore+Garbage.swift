@@ -105,8 +105,19 @@ extension AeonStore {
 
     /// Facts about the blob arena: its files' bytes and the bytes of live payloads (exact after
     /// a checkpoint; until the first one after opening, every stored blob counts as live).
-    public var blobStatistics: (fileBytes: Int, liveBytes: Int, segments: Int) {
+    public var blobStatistics: BlobStatistics {
         let segments = blobs.statistics
-        return (segments.reduce(0) { $0 + $1.fileBytes }, segments.reduce(0) { $0 + $1.liveBytes }, segments.count)
+        return BlobStatistics(
+            fileBytes: segments.reduce(0) { $0 + $1.fileBytes }, liveBytes: segments.reduce(0) { $0 + $1.liveBytes }, segments: segments.count)
     }
+}
+
+/// The blob arena's size (``AeonStore/blobStatistics``).
+public struct BlobStatistics: Sendable, Hashable, Codable {
+    /// Bytes of the arena's segment files.
+    public var fileBytes: Int
+    /// Bytes of payloads that records still reference (stored size, after compression).
+    public var liveBytes: Int
+    /// Segment files.
+    public var segments: Int
 }

@@ -1,44 +1,44 @@
 /// Read-only views of a store's internals, for `aeonctl dump` and for debugging.
 extension AeonStore {
     /// Where a record's payload is stored (``payloadPlacement(id:)``).
-    public struct PayloadPlacement: Sendable, Hashable {
+    package struct PayloadPlacement: Sendable, Hashable {
         /// Its blob in the arena; `nil` while the record is pending (the payload is in the log).
-        public var location: BlobLocation?
+        package var location: BlobLocation?
         /// The payload's length in bytes.
-        public var length: Int
+        package var length: Int
     }
 
     /// One entry of a posting.
-    public struct PostingEntry: Sendable, Hashable {
+    package struct PostingEntry: Sendable, Hashable {
         /// The row of the records file and its id.
-        public var row: Int
-        public var id: UInt64
+        package var row: Int
+        package var id: UInt64
         /// The int8 codes' scale and the fp32 vector's squared norm.
-        public var scale: Float
-        public var squaredNorm: Float
+        package var scale: Float
+        package var squaredNorm: Float
         /// The first codes (up to 16).
-        public var codes: [Int8]
+        package var codes: [Int8]
     }
 
     /// A posting's location and entries (its head's, then its tail's).
-    public struct PostingDump: Sendable, Hashable {
-        public var posting: Int
+    package struct PostingDump: Sendable, Hashable {
+        package var posting: Int
         /// The head: its pages, in the postings file of generation `generation`.
-        public var generation: UInt64
-        public var firstPage: Int
-        public var pageCount: Int
-        public var capacity: Int
+        package var generation: UInt64
+        package var firstPage: Int
+        package var pageCount: Int
+        package var capacity: Int
         /// The tail, if any: its generation and pages (nil: none).
-        public var tail: (generation: UInt64, firstPage: Int, pageCount: Int)?
-        public var entries: [PostingEntry]
+        package var tail: (generation: UInt64, firstPage: Int, pageCount: Int)?
+        package var entries: [PostingEntry]
 
-        public static func == (a: PostingDump, b: PostingDump) -> Bool {
+        package static func == (a: PostingDump, b: PostingDump) -> Bool {
             a.posting == b.posting && a.generation == b.generation && a.firstPage == b.firstPage && a.pageCount == b.pageCount
                 && a.capacity == b.capacity && a.tail?.generation == b.tail?.generation && a.tail?.firstPage == b.tail?.firstPage
                 && a.tail?.pageCount == b.tail?.pageCount && a.entries == b.entries
         }
 
-        public func hash(into hasher: inout Hasher) {
+        package func hash(into hasher: inout Hasher) {
             hasher.combine(posting)
             hasher.combine(generation)
             hasher.combine(firstPage)
@@ -47,12 +47,12 @@ extension AeonStore {
     }
 
     /// The postings in the current index.
-    public var postingCount: Int {
+    package var postingCount: Int {
         get throws(AeonError) { try currentIndex()?.postingCount ?? 0 }
     }
 
     /// Posting `posting` of the current index, entry by entry.
-    public func dumpPosting(_ posting: Int) throws(AeonError) -> PostingDump {
+    package func dumpPosting(_ posting: Int) throws(AeonError) -> PostingDump {
         guard let atlas = try currentIndex(), posting >= 0, posting < atlas.postingCount else {
             throw AeonError(.invalidArgument, "no posting \(posting) (the index has \(try currentIndex()?.postingCount ?? 0))", path: path)
         }
@@ -76,12 +76,12 @@ extension AeonStore {
     }
 
     /// Which index file ``page(_:of:)`` reads.
-    public enum IndexFile: String, Sendable, CaseIterable {
+    package enum IndexFile: String, Sendable, CaseIterable {
         case postings, records
     }
 
     /// A raw 4 KiB page of an index file, and whether it matches its stored checksum.
-    public func page(_ page: Int, of file: IndexFile) throws(AeonError) -> (bytes: [UInt8], checksumMatches: Bool, path: String) {
+    package func page(_ page: Int, of file: IndexFile) throws(AeonError) -> (bytes: [UInt8], checksumMatches: Bool, path: String) {
         guard let atlas = try currentIndex() else { throw AeonError(.invalidArgument, "the store has no index yet", path: path) }
         let paged = file == .postings ? atlas.postings : atlas.records
         guard page >= 0, page < paged.pageCount else {
@@ -96,19 +96,19 @@ extension AeonStore {
     }
 
     /// One record of the write-ahead log.
-    public struct LogEntry: Sendable, Hashable {
-        public var lsn: UInt64
+    package struct LogEntry: Sendable, Hashable {
+        package var lsn: UInt64
         /// "upsert" or "delete".
-        public var kind: String
-        public var id: UInt64
+        package var kind: String
+        package var id: UInt64
         /// Payload bytes of an upsert (nil: none).
-        public var payloadBytes: Int?
+        package var payloadBytes: Int?
         /// Whether the index already includes it (LSN ≤ the checkpoint LSN).
-        public var checkpointed: Bool
+        package var checkpointed: Bool
     }
 
     /// The records in the write-ahead log's files, oldest first (read-only; nothing is cut).
-    public func logEntries(limit: Int = .max) throws(AeonError) -> [LogEntry] {
+    package func logEntries(limit: Int = .max) throws(AeonError) -> [LogEntry] {
         let checkpoint = try statistics.checkpointLSN
         let directory = path + "/" + Self.walDirectoryName
         var entries: [LogEntry] = []

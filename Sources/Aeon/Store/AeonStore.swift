@@ -27,7 +27,9 @@ public final class AeonStore: Sendable {
     /// Whether the store was opened read-only.
     public let isReadOnly: Bool
     /// The kernels every operation of this store uses.
-    public let kernels: Kernels
+    package let kernels: Kernels
+    /// The SIMD level of the kernels every operation of this store uses.
+    public var simdLevel: SIMDLevel { kernels.level }
 
     let io: any FileIO
     let defaultSearch: SearchParameters
@@ -523,7 +525,7 @@ public final class AeonStore: Sendable {
     }
 
     /// Whether a background split is being planned or applied right now.
-    @_spi(Testing) public var isSplitting: Bool { splitsRunning.load(ordering: .relaxed) }
+    package var isSplitting: Bool { splitsRunning.load(ordering: .relaxed) }
 
     /// Batches at least this large are logged on another thread while this one routes them,
     /// whatever the durability: encoding, checksumming and writing a thousand 384-d records takes
@@ -1037,7 +1039,7 @@ public final class AeonStore: Sendable {
     /// Where record `id`'s payload is stored: its blob's location in the arena, or `nil` while
     /// the record is pending (its payload is in the log until the next checkpoint). `nil` when
     /// there is no such record or it has no payload.
-    public func payloadPlacement(id: UInt64) throws(AeonError) -> PayloadPlacement? {
+    package func payloadPlacement(id: UInt64) throws(AeonError) -> PayloadPlacement? {
         let snap = try reading(pendingFor: id)
         if let entry = snap.pending { return entry.record?.payload.map { PayloadPlacement(location: nil, length: $0.count) } }
         guard let atlas = snap.atlas, let row = try atlas.row(id: id), let reference = try atlas.payloadReference(row: row) else {

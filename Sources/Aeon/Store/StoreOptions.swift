@@ -16,8 +16,8 @@ public struct StoreOptions: Sendable {
     public var search: SearchParameters
     /// Force a kernel level; `nil` honours `AEON_SIMD`, else the best level.
     public var simdLevel: SIMDLevel?
-    /// The file layer (the real one unless a test injects faults).
-    public var io: any FileIO
+    /// The file layer: the real one, unless a test injects faults (the seam is not public).
+    package var io: any FileIO = SystemFileIO()
     /// How safe a write is when `upsert`/`delete` return, unless the call says otherwise.
     public var durability: Durability
     /// How the WAL treats damage found on open (``WALRecoveryMode/salvage`` to skip it).
@@ -41,14 +41,13 @@ public struct StoreOptions: Sendable {
     public var logDirectWriteBytes: Int? = nil
     /// Benchmarks only: apply writes without logging them (a crash loses everything since the
     /// last checkpoint). Measures what the log costs; never for data anyone wants back.
-    @_spi(Benchmarks) public var writeAheadLogDisabled = false
+    package var writeAheadLogDisabled = false
 
     /// Options; every field has a default except `dimension`, which creation needs.
     public init(
         dimension: Int? = nil, metric: Metric? = nil, readOnly: Bool = false, createIfMissing: Bool = true,
         build: BuildParameters = .default, search: SearchParameters = .default, simdLevel: SIMDLevel? = nil,
-        io: any FileIO = SystemFileIO(), durability: Durability = .synchronous, recovery: WALRecoveryMode = .strict,
-        checkpointThreshold: Int = 16_384
+        durability: Durability = .synchronous, recovery: WALRecoveryMode = .strict, checkpointThreshold: Int = 16_384
     ) {
         self.dimension = dimension
         self.metric = metric
@@ -57,9 +56,20 @@ public struct StoreOptions: Sendable {
         self.build = build
         self.search = search
         self.simdLevel = simdLevel
-        self.io = io
         self.durability = durability
         self.recovery = recovery
         self.checkpointThreshold = checkpointThreshold
+    }
+
+    /// Options over another file layer (the tests' fault injection and power-loss harness).
+    package init(
+        dimension: Int? = nil, metric: Metric? = nil, readOnly: Bool = false, createIfMissing: Bool = true,
+        build: BuildParameters = .default, search: SearchParameters = .default, simdLevel: SIMDLevel? = nil,
+        io: any FileIO, durability: Durability = .synchronous, recovery: WALRecoveryMode = .strict, checkpointThreshold: Int = 16_384
+    ) {
+        self.init(
+            dimension: dimension, metric: metric, readOnly: readOnly, createIfMissing: createIfMissing, build: build, search: search,
+            simdLevel: simdLevel, durability: durability, recovery: recovery, checkpointThreshold: checkpointThreshold)
+        self.io = io
     }
 }

@@ -1,7 +1,7 @@
 /// The crash tests' operation stream: operation `k` depends only on the seed and `k`, so a checker
 /// knows every vector and payload a writer wrote without being told. Used by `aeonctl crashtest`
 /// (SIGKILL) and by ``PowerLossHarness`` (simulated power cuts).
-@_spi(Testing) public enum CrashOperation: Sendable, Equatable {
+package enum CrashOperation: Sendable, Equatable {
     /// Inserts or replaces a record (with a payload most of the time).
     case upsert(Record)
     /// Deletes an id (present or not).
@@ -16,15 +16,15 @@
     case collectGarbage
 
     /// The vectors' dimension.
-    public static let dimension = 16
+    package static let dimension = 16
     /// Ids are drawn from `0..<idSpace`.
-    public static let idSpace = 300
+    package static let idSpace = 300
     /// Tiny postings, so the writes split and merge them all the time (split above 20 entries,
     /// merge below 2 live ones).
-    public static let build = BuildParameters(postingSizeLimit: 4)
+    package static let build = BuildParameters(postingSizeLimit: 4)
 
     /// Operation `index` of the stream of `seed`.
-    public init(seed: UInt64, index: Int) {
+    package init(seed: UInt64, index: Int) {
         var random = SplitMix64(seed: seed ^ (UInt64(index) &* 0xD1B5_4A32_D192_ED03))
         let roll = random.next() % 100
         let id = random.next() % UInt64(Self.idSpace)
@@ -47,7 +47,7 @@
     }
 
     /// Whether the operation writes records (rather than maintaining the index).
-    public var isWrite: Bool {
+    package var isWrite: Bool {
         switch self {
         case .upsert, .delete: true
         case .checkpoint, .fold, .compact, .collectGarbage: false
@@ -55,7 +55,7 @@
     }
 
     /// A short name for reports.
-    public var kind: String {
+    package var kind: String {
         switch self {
         case .upsert: "upsert"
         case .delete: "delete"
@@ -67,7 +67,7 @@
     }
 
     /// Applies the operation's effect to a model of the store's contents.
-    public func apply(to model: inout [UInt64: Record]) {
+    package func apply(to model: inout [UInt64: Record]) {
         switch self {
         case .upsert(let record): model[record.id] = record
         case .delete(let id): model[id] = nil
@@ -76,7 +76,7 @@
     }
 
     /// Performs the operation on `store`.
-    public func perform(on store: AeonStore) throws(AeonError) {
+    package func perform(on store: AeonStore) throws(AeonError) {
         switch self {
         case .upsert(let record): try store.upsert(record)
         case .delete(let id): try store.delete(id: id)
@@ -90,7 +90,7 @@
     /// Searches `store` exhaustively for each id's vector: a present record must come first for
     /// its own vector; an absent id must not come back for the last vector it was written with.
     /// Returns the problems, and how many absent ids search brought back.
-    public static func checkSearch(
+    package static func checkSearch(
         _ store: AeonStore, contents: [UInt64: Record], lastVector: [UInt64: [Float]]
     ) -> (problems: [String], resurrected: Int) {
         var problems: [String] = []

@@ -5,29 +5,29 @@
 ///
 /// The bytes come from a seeded generator in the test suite and from libFuzzer in
 /// `fuzz/` (target `differential`): one interpreter, so what the fuzzer finds replays as a test.
-@_spi(Testing) public struct DifferentialRun {
+package struct DifferentialRun {
     /// What a run did and found.
-    public struct Report: Sendable {
+    package struct Report: Sendable {
         /// Operations carried out, and checks made of their results.
-        public var operations = 0
-        public var checks = 0
+        package var operations = 0
+        package var checks = 0
         /// Searches checked for recall, and the true neighbours they found of those they could.
-        public var searched = 0
-        public var found = 0
-        public var wanted = 0
+        package var searched = 0
+        package var found = 0
+        package var wanted = 0
         /// Disagreements between store and model, one line each.
-        public var problems: [String] = []
+        package var problems: [String] = []
 
         /// Recall@k over every search of the run (1 when none had neighbours to find).
-        public var recall: Double { wanted == 0 ? 1 : Double(found) / Double(wanted) }
+        package var recall: Double { wanted == 0 ? 1 : Double(found) / Double(wanted) }
     }
 
     /// The recall floor, at the default search parameters, over a run with at least
     /// `minimumWanted` true neighbours to find. Small random 8-d data in postings of 8 is hard
     /// for pruning (the shared data sets reach 0.95 at the defaults); an exhaustive search
     /// (every posting, every candidate rescored) must find the exact neighbours, always.
-    public static let recallFloor = 0.8
-    public static let minimumWanted = 50
+    package static let recallFloor = 0.8
+    package static let minimumWanted = 50
 
     static let dimension = 8
     static let idRange: UInt64 = 48
@@ -41,7 +41,7 @@
     private var store: AeonStore?
 
     /// Runs the operations `bytes` encode on a new store in `directory` (which must not exist).
-    public static func run(_ bytes: some Collection<UInt8>, directory: String) -> Report {
+    package static func run(_ bytes: some Collection<UInt8>, directory: String) -> Report {
         var run = DifferentialRun(Array(bytes), directory: directory)
         run.execute()
         return run.report

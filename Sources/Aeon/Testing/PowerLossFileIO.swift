@@ -25,31 +25,31 @@ import Darwin
 ///
 /// Only paths under `root` are modelled; the tree under it when the layer is created counts as
 /// durable.
-@_spi(Testing) public final class PowerLossFileIO: FileIO, @unchecked Sendable {
+package final class PowerLossFileIO: FileIO, @unchecked Sendable {
     /// A sync call, as ``Options/dropSync`` sees it.
-    public struct SyncCall: Sendable {
+    package struct SyncCall: Sendable {
         /// The path, relative to the root.
-        public var path: String
+        package var path: String
         /// `true` for ``FileIO/syncDirectory(_:)``, `false` for a file's sync.
-        public var isDirectory: Bool
+        package var isDirectory: Bool
     }
 
     /// How the layer behaves.
-    public struct Options: Sendable {
+    package struct Options: Sendable {
         /// Syncs for which this returns `true` succeed without making anything durable.
-        public var dropSync: (@Sendable (SyncCall) -> Bool)?
+        package var dropSync: (@Sendable (SyncCall) -> Bool)?
         /// Cuts by itself right after the `n`th sync point (file sync, directory sync, rename,
         /// unlink) counted from creation.
-        public var cutAfterSyncPoint: Int?
+        package var cutAfterSyncPoint: Int?
         /// Cuts by itself right after the `n`th mutating call (any write, resize, create, sync,
         /// rename, unlink, mkdir) counted from creation.
-        public var cutAfterMutation: Int?
+        package var cutAfterMutation: Int?
         /// Called (on the cutting thread, with the layer's lock held: it must not call the
         /// layer) when an automatic cut fires.
-        public var onCut: (@Sendable () -> Void)?
+        package var onCut: (@Sendable () -> Void)?
 
         /// Options.
-        public init(
+        package init(
             dropSync: (@Sendable (SyncCall) -> Bool)? = nil, cutAfterSyncPoint: Int? = nil, cutAfterMutation: Int? = nil,
             onCut: (@Sendable () -> Void)? = nil
         ) {
@@ -95,7 +95,7 @@ import Darwin
     private let lock = ConditionLock()
     private let options: Options
     /// The modelled directory, without a trailing slash.
-    public let root: String
+    package let root: String
     // Guarded by `lock`.
     private let rootNode = Node(isDirectory: true)
     private var descriptors: [Int32: Node] = [:]
@@ -109,7 +109,7 @@ import Darwin
     private var lastSyncs: [String: UInt64] = [:]
 
     /// A layer over the tree at `root` (which must exist), all of it taken as durable.
-    public init(root: String, options: Options = Options()) throws(AeonError) {
+    package init(root: String, options: Options = Options()) throws(AeonError) {
         var trimmed = root
         while trimmed.count > 1 && trimmed.hasSuffix("/") { trimmed.removeLast() }
         self.root = trimmed
@@ -140,27 +140,27 @@ import Darwin
     // MARK: observing and cutting
 
     /// Whether the power is cut: every mutating call fails.
-    public var isCut: Bool { lock.withLock { frozen } }
+    package var isCut: Bool { lock.withLock { frozen } }
 
     /// Sync points (file syncs, directory syncs, renames, unlinks) so far.
-    public var syncPointCount: Int { lock.withLock { syncPoints } }
+    package var syncPointCount: Int { lock.withLock { syncPoints } }
 
     /// Mutating calls so far.
-    public var mutationCount: Int { lock.withLock { mutations } }
+    package var mutationCount: Int { lock.withLock { mutations } }
 
     /// A counter advanced by every call: stamps that order an application's events against the
     /// layer's (a write acknowledged at stamp `s` is covered by a sync that completed later).
-    public var stamp: UInt64 { lock.withLock { clock } }
+    package var stamp: UInt64 { lock.withLock { clock } }
 
     /// The stamp of the last sync that made something durable in a file whose root-relative path
     /// satisfies `matches` (nil if none).
-    public func lastSyncStamp(where matches: (String) -> Bool) -> UInt64? {
+    package func lastSyncStamp(where matches: (String) -> Bool) -> UInt64? {
         lock.withLock { lastSyncs.filter { matches($0.key) }.map(\.value).max() }
     }
 
     /// Arms an automatic cut right after the `syncPoints`-th sync point or the `mutations`-th
     /// mutating call from now, whichever comes first (`nil`: not on that count).
-    public func armCut(afterSyncPoints: Int? = nil, afterMutations: Int? = nil) {
+    package func armCut(afterSyncPoints: Int? = nil, afterMutations: Int? = nil) {
         lock.withLock {
             cutAfterSyncPoint = afterSyncPoints.map { syncPoints + $0 }
             cutAfterMutation = afterMutations.map { mutations + $0 }
@@ -168,7 +168,7 @@ import Darwin
     }
 
     /// Cuts the power now (or returns the image of the cut that already happened).
-    public func cut() -> DurableImage {
+    package func cut() -> DurableImage {
         lock.withLock { freeze() }
     }
 
@@ -248,7 +248,7 @@ import Darwin
 
     // MARK: FileIO
 
-    public func open(_ path: String, access: FileAccess, create: Bool, exclusive: Bool, truncate: Bool) throws(AeonError) -> Int32 {
+    package func open(_ path: String, access: FileAccess, create: Bool, exclusive: Bool, truncate: Bool) throws(AeonError) -> Int32 {
         lock.lock()
         defer { lock.unlock() }
         let existing = node(at: path)
@@ -267,22 +267,22 @@ import Darwin
         return fd
     }
 
-    public func openDirect(_ path: String) throws(AeonError) -> Int32? {
+    package func openDirect(_ path: String) throws(AeonError) -> Int32? {
         try open(path, access: .readWrite, create: false, exclusive: false, truncate: false)
     }
 
-    public func close(_ fd: Int32, path: String) throws(AeonError) {
+    package func close(_ fd: Int32, path: String) throws(AeonError) {
         lock.lock()
         defer { lock.unlock() }
         descriptors[fd] = nil
         try real.close(fd, path: path)
     }
 
-    public func read(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer, at offset: UInt64, path: String) throws(AeonError) -> Int {
+    package func read(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer, at offset: UInt64, path: String) throws(AeonError) -> Int {
         try real.read(fd, into: buffer, at: offset, path: path)
     }
 
-    public func write(_ fd: Int32, from buffer: UnsafeRawBufferPointer, at offset: UInt64, path: String) throws(AeonError) -> Int {
+    package func write(_ fd: Int32, from buffer: UnsafeRawBufferPointer, at offset: UInt64, path: String) throws(AeonError) -> Int {
         lock.lock()
         defer { lock.unlock() }
         try mutating(path)
@@ -292,7 +292,7 @@ import Darwin
         return n
     }
 
-    public func sync(_ fd: Int32, metadata: Bool, path: String) throws(AeonError) {
+    package func sync(_ fd: Int32, metadata: Bool, path: String) throws(AeonError) {
         lock.lock()
         defer { lock.unlock() }
         try mutating(path)
@@ -307,7 +307,7 @@ import Darwin
         completed(syncPoint: true)
     }
 
-    public func resize(_ fd: Int32, to size: UInt64, path: String) throws(AeonError) {
+    package func resize(_ fd: Int32, to size: UInt64, path: String) throws(AeonError) {
         lock.lock()
         defer { lock.unlock() }
         try mutating(path)
@@ -316,19 +316,19 @@ import Darwin
         completed(syncPoint: false)
     }
 
-    public func size(_ fd: Int32, path: String) throws(AeonError) -> UInt64 { try real.size(fd, path: path) }
+    package func size(_ fd: Int32, path: String) throws(AeonError) -> UInt64 { try real.size(fd, path: path) }
 
-    public func tryLock(_ fd: Int32, exclusive: Bool, path: String) throws(AeonError) -> Bool {
+    package func tryLock(_ fd: Int32, exclusive: Bool, path: String) throws(AeonError) -> Bool {
         try real.tryLock(fd, exclusive: exclusive, path: path)
     }
 
-    public func map(_ fd: Int32, length: Int, path: String) throws(AeonError) -> UnsafeRawPointer {
+    package func map(_ fd: Int32, length: Int, path: String) throws(AeonError) -> UnsafeRawPointer {
         try real.map(fd, length: length, path: path)
     }
 
-    public func unmap(_ address: UnsafeRawPointer, length: Int) { real.unmap(address, length: length) }
+    package func unmap(_ address: UnsafeRawPointer, length: Int) { real.unmap(address, length: length) }
 
-    public func rename(_ from: String, to: String) throws(AeonError) {
+    package func rename(_ from: String, to: String) throws(AeonError) {
         lock.lock()
         defer { lock.unlock() }
         try mutating(from)
@@ -340,7 +340,7 @@ import Darwin
         completed(syncPoint: true)
     }
 
-    public func remove(_ path: String) throws(AeonError) {
+    package func remove(_ path: String) throws(AeonError) {
         lock.lock()
         defer { lock.unlock() }
         try mutating(path)
@@ -349,7 +349,7 @@ import Darwin
         completed(syncPoint: true)
     }
 
-    public func makeDirectory(_ path: String) throws(AeonError) {
+    package func makeDirectory(_ path: String) throws(AeonError) {
         lock.lock()
         defer { lock.unlock() }
         try mutating(path)
@@ -358,7 +358,7 @@ import Darwin
         completed(syncPoint: false)
     }
 
-    public func syncDirectory(_ path: String) throws(AeonError) {
+    package func syncDirectory(_ path: String) throws(AeonError) {
         lock.lock()
         defer { lock.unlock() }
         try mutating(path)
@@ -374,28 +374,28 @@ import Darwin
         completed(syncPoint: true)
     }
 
-    public func exists(_ path: String) -> (exists: Bool, isDirectory: Bool) { real.exists(path) }
+    package func exists(_ path: String) -> (exists: Bool, isDirectory: Bool) { real.exists(path) }
 
-    public func list(_ path: String) throws(AeonError) -> [String] { try real.list(path) }
+    package func list(_ path: String) throws(AeonError) -> [String] { try real.list(path) }
 }
 
 /// What a disk held at the moment of a simulated power cut (see ``PowerLossFileIO``).
-@_spi(Testing) public struct DurableImage: Sendable {
+package struct DurableImage: Sendable {
     /// A file: its synced bytes, and the unsynced writes a torn cut may keep pieces of.
-    public struct File: Sendable {
+    package struct File: Sendable {
         var durable: [UInt8]
         var pending: [(offset: Int, bytes: [UInt8])]
     }
 
     /// A directory's synced entries, and the unsynced changes (nil: removed) a torn cut may keep a
     /// prefix of.
-    public struct Directory: Sendable {
+    package struct Directory: Sendable {
         var durable: [String: Entry] = [:]
         var pending: [(name: String, entry: Entry?)] = []
     }
 
     /// A directory entry.
-    public indirect enum Entry: Sendable {
+    package indirect enum Entry: Sendable {
         case file(File)
         case directory(Directory)
     }
@@ -403,11 +403,11 @@ import Darwin
     let root: Directory
 
     /// The sector size torn writes are cut at.
-    public static let sectorSize = 512
+    package static let sectorSize = 512
 
     /// Writes the image as the directory `path` (which must not exist). With `torn`, `random`
     /// chooses which unsynced sectors and entry changes reached the disk as well.
-    public func materialize(at path: String, torn: Bool = false, random: inout SplitMix64) throws(AeonError) {
+    package func materialize(at path: String, torn: Bool = false, random: inout SplitMix64) throws(AeonError) {
         try write(root, at: path, torn: torn, random: &random)
     }
 

@@ -25,29 +25,29 @@ import Darwin
 /// One iteration: open the image the last cut left (recovery may itself be cut), check it, run
 /// up to ``Configuration/maxOperations`` operations, cut, write the durable image out for the
 /// next iteration.
-@_spi(Testing) public struct PowerLossHarness {
+package struct PowerLossHarness {
     /// What to run.
-    public struct Configuration: Sendable {
+    package struct Configuration: Sendable {
         /// A directory for the iterations' images (each in its own subdirectory, removed after use).
-        public var directory: String
+        package var directory: String
         /// Cut-and-recover iterations.
-        public var iterations: Int
+        package var iterations: Int
         /// Seed of the operations, the cut points and the torn pieces.
-        public var seed: UInt64
+        package var seed: UInt64
         /// The durability modes, taken in turn by the iterations.
-        public var modes: [Durability]
+        package var modes: [Durability]
         /// Keep random pieces of unsynced writes and directory changes at every other cut.
-        public var torn: Bool
+        package var torn: Bool
         /// The most operations an iteration runs before the power is cut.
-        public var maxOperations: Int
+        package var maxOperations: Int
         /// Syncs to drop (see ``PowerLossFileIO/Options/dropSync``): the tests that prove the
         /// harness sees a missing sync.
-        public var dropSync: (@Sendable (PowerLossFileIO.SyncCall) -> Bool)?
+        package var dropSync: (@Sendable (PowerLossFileIO.SyncCall) -> Bool)?
         /// Stop at the first iteration that finds a problem.
-        public var stopAtFirstFailure: Bool
+        package var stopAtFirstFailure: Bool
 
         /// A configuration.
-        public init(
+        package init(
             directory: String, iterations: Int, seed: UInt64, modes: [Durability] = [.synchronous, .batched(milliseconds: 1), .none],
             torn: Bool = true, maxOperations: Int = 40, dropSync: (@Sendable (PowerLossFileIO.SyncCall) -> Bool)? = nil,
             stopAtFirstFailure: Bool = false
@@ -66,7 +66,7 @@ import Darwin
 
     /// Classes of sync a test can switch off (``Configuration/dropSync``), each guarding a
     /// promise the harness must then see broken.
-    public enum SyncClass: String, CaseIterable, Sendable {
+    package enum SyncClass: String, CaseIterable, Sendable {
         /// `fdatasync` of log segments: the records themselves.
         case logData = "log-data"
         /// `fsync` of the log's directory: segments created (and removed) durably.
@@ -79,7 +79,7 @@ import Darwin
         case blobSegments = "blob-segments"
 
         /// Whether `call` is of this class.
-        public func matches(_ call: PowerLossFileIO.SyncCall) -> Bool {
+        package func matches(_ call: PowerLossFileIO.SyncCall) -> Bool {
             let name = call.path.split(separator: "/").last.map(String.init) ?? call.path
             switch self {
             case .logData: return !call.isDirectory && call.path.hasPrefix("store/wal/")
@@ -92,31 +92,31 @@ import Darwin
     }
 
     /// What a run found.
-    public struct Report: Sendable {
+    package struct Report: Sendable {
         /// Iterations run.
-        public var iterations = 0
+        package var iterations = 0
 
         /// An empty report.
-        public init() {}
+        package init() {}
         /// Acknowledged writes (upserts, deletes) whose survival was required and checked.
-        public var checked = 0
+        package var checked = 0
         /// Ids whose contents no allowed outcome explains: a required write lost, a deleted id
         /// back (in `get` or in search), or data nobody wrote.
-        public var lost = 0
+        package var lost = 0
         /// Recovered states in which every id is explained but no single prefix of the
         /// operations is: a later write survived an earlier one that did not.
-        public var holes = 0
+        package var holes = 0
         /// Opens that failed, and `verify` or reads that reported damage.
-        public var corruptOpens = 0
+        package var corruptOpens = 0
         /// Where the cuts landed: the operation in flight ("checkpoint", "fold", "compaction",
         /// "gc", "upsert", "delete", "recovery", "between operations"), and "split" when a
         /// background split was running.
-        public var cutsInside: [String: Int] = [:]
+        package var cutsInside: [String: Int] = [:]
         /// What went wrong, one line per finding (the first few of each iteration).
-        public var problems: [String] = []
+        package var problems: [String] = []
 
         /// Adds another run's counts to these.
-        public mutating func merge(_ other: Report) {
+        package mutating func merge(_ other: Report) {
             iterations += other.iterations
             checked += other.checked
             lost += other.lost
@@ -127,10 +127,10 @@ import Darwin
         }
 
         /// Whether anything was lost or found damaged.
-        public var failed: Bool { lost > 0 || holes > 0 || corruptOpens > 0 || !problems.isEmpty }
+        package var failed: Bool { lost > 0 || holes > 0 || corruptOpens > 0 || !problems.isEmpty }
 
         /// The closing line of `aeonctl crashtest --power-loss`.
-        public var summary: String {
+        package var summary: String {
             "power-loss iterations: \(iterations), acknowledged writes checked: \(checked), lost: \(lost), holes: \(holes), corrupt opens: \(corruptOpens)"
         }
     }
@@ -164,7 +164,7 @@ import Darwin
     }
 
     /// Runs the configured iterations; `progress` gets a line now and then.
-    public static func run(_ configuration: Configuration, progress: (String) -> Void = { _ in }) throws(AeonError) -> Report {
+    package static func run(_ configuration: Configuration, progress: (String) -> Void = { _ in }) throws(AeonError) -> Report {
         var harness = PowerLossHarness(configuration)
         try harness.run(progress: progress)
         return harness.report
@@ -205,7 +205,7 @@ import Darwin
     /// four more operations run synchronously on it, and after another cut it is checked again;
     /// until the operations end before the k-th sync point. Torn writes are not kept (every cut point
     /// is taken exactly). Returns one report over all cuts.
-    public static func sweep(_ configuration: Configuration, operations: Int, progress: (String) -> Void = { _ in })
+    package static func sweep(_ configuration: Configuration, operations: Int, progress: (String) -> Void = { _ in })
         throws(AeonError) -> Report
     {
         var total = Report()

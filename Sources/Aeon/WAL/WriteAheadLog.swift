@@ -16,29 +16,29 @@ import Darwin
 /// only recovery from what is on disk is safe): reopen it.
 ///
 /// Format in docs/FORMAT.md ("Write-ahead log"); recovery in `WriteAheadLog+Recovery.swift`.
-public final class WriteAheadLog: @unchecked Sendable {
+package final class WriteAheadLog: @unchecked Sendable {
     /// Tuning.
-    public struct Options: Sendable, Hashable {
+    package struct Options: Sendable, Hashable {
         /// A segment is closed and a new one started once it reaches this size.
-        public var segmentBytes: Int
+        package var segmentBytes: Int
         /// How damage is treated on open.
-        public var recovery: WALRecoveryMode
+        package var recovery: WALRecoveryMode
         /// The longest a write waits for a window's sync in progress so that it can carry the
         /// after-sync flag: writes go on beside such a sync while a flagged write is more
         /// recent than this (docs/FORMAT.md, "After-sync flag").
-        public var afterSyncFlagInterval: Duration
+        package var afterSyncFlagInterval: Duration
         /// A write round at least this large bypasses the page cache (`O_DIRECT`, where the
         /// file system offers it), page-aligned with padding fragments; `nil` (the default):
         /// never. The log is read back only after a crash, so caching it spends memory; a
         /// direct write, though, waits for the device.
-        public var directWriteBytes: Int?
+        package var directWriteBytes: Int?
         /// The store's identity: new segments carry it (format version 3), recovery refuses
         /// segments without it, and a log without segments is an error. `nil`: a log of a store
         /// made before identities (versions 1 and 2).
-        public var identity: StoreIdentity?
+        package var identity: StoreIdentity?
 
         /// Options.
-        public init(
+        package init(
             segmentBytes: Int = 64 << 20, recovery: WALRecoveryMode = .strict, afterSyncFlagInterval: Duration = .milliseconds(100),
             directWriteBytes: Int? = nil, identity: StoreIdentity? = nil
         ) {
@@ -99,14 +99,14 @@ public final class WriteAheadLog: @unchecked Sendable {
     private var lastAfterSyncFlag = ContinuousClock.now
 
     /// What recovery found when the log was opened.
-    public let recovery: WALRecoveryReport
+    package let recovery: WALRecoveryReport
 
     /// Opens (or creates) the log in `directory`, replaying every intact record with an LSN
     /// above `checkpoint` into `replay`, in LSN order, before returning.
     ///
     /// - Throws: ``AeonError/Code/corrupt`` (strict mode) when a damaged record is followed by
     ///   durable ones, naming the segment and offset; I/O errors.
-    public init(
+    package init(
         io: any FileIO = SystemFileIO(), directory: String, options: Options = Options(), checkpoint: UInt64 = 0,
         replay: (UInt64, [UInt8]) throws(AeonError) -> Void = { _, _ in }
     ) throws(AeonError) {
@@ -149,7 +149,7 @@ public final class WriteAheadLog: @unchecked Sendable {
 
     /// Replays the log in `directory` without opening it for writing: nothing is cut or removed
     /// (a read-only view of what a writer would recover). A missing directory replays nothing.
-    public static func replay(
+    package static func replay(
         io: any FileIO = SystemFileIO(), directory: String, checkpoint: UInt64, mode: WALRecoveryMode = .strict,
         identity: StoreIdentity? = nil, _ replay: (UInt64, [UInt8]) throws(AeonError) -> Void
     ) throws(AeonError) -> WALRecoveryReport {
@@ -193,20 +193,20 @@ public final class WriteAheadLog: @unchecked Sendable {
     }
 
     /// The LSN of the last record appended (0 before any).
-    public var lastLSN: UInt64 { lock.withLock { nextLSN - 1 } }
+    package var lastLSN: UInt64 { lock.withLock { nextLSN - 1 } }
 
     /// The last LSN known to be on stable storage.
-    public var lastDurableLSN: UInt64 { lock.withLock { durableLSN } }
+    package var lastDurableLSN: UInt64 { lock.withLock { durableLSN } }
 
     /// Appends one record; returns its LSN once it is as safe as `durability` asks.
     @discardableResult
-    public func append(_ payload: [UInt8], durability: Durability) throws(AeonError) -> UInt64 {
+    package func append(_ payload: [UInt8], durability: Durability) throws(AeonError) -> UInt64 {
         try append(batch: [payload], durability: durability).lowerBound
     }
 
     /// Appends records with consecutive LSNs; returns them once they are as safe as asked.
     @discardableResult
-    public func append(batch payloads: [[UInt8]], durability: Durability) throws(AeonError) -> ClosedRange<UInt64> {
+    package func append(batch payloads: [[UInt8]], durability: Durability) throws(AeonError) -> ClosedRange<UInt64> {
         try append(records: payloads, durability: durability)
     }
 
@@ -233,7 +233,7 @@ public final class WriteAheadLog: @unchecked Sendable {
     }
 
     /// Makes every appended record durable.
-    public func sync() throws(AeonError) {
+    package func sync() throws(AeonError) {
         lock.lock()
         defer { lock.unlock() }
         try usable()
@@ -251,7 +251,7 @@ public final class WriteAheadLog: @unchecked Sendable {
 
     /// Removes segments whose records all have LSNs ≤ `lsn` (covered by a checkpoint). The
     /// segment being appended to is kept; call ``rotate()`` first to let it go too.
-    public func removeSegments(through lsn: UInt64) throws(AeonError) {
+    package func removeSegments(through lsn: UInt64) throws(AeonError) {
         lock.lock()
         defer { lock.unlock() }
         try lead { () throws(AeonError) in
@@ -266,7 +266,7 @@ public final class WriteAheadLog: @unchecked Sendable {
     }
 
     /// Syncs the current segment and starts a new one with the next LSN.
-    public func rotate() throws(AeonError) {
+    package func rotate() throws(AeonError) {
         lock.lock()
         defer { lock.unlock() }
         try usable()
@@ -281,7 +281,7 @@ public final class WriteAheadLog: @unchecked Sendable {
     }
 
     /// Syncs and closes the log. Closing twice is harmless.
-    public func close() throws(AeonError) {
+    package func close() throws(AeonError) {
         lock.lock()
         defer { lock.unlock() }
         guard !closed else { return }

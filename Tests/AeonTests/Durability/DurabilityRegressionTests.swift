@@ -1,6 +1,6 @@
 import Synchronization
 import Testing
-@_spi(Testing) @testable import Aeon
+@testable import Aeon
 
 #if canImport(Glibc)
 import Glibc

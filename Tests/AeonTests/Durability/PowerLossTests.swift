@@ -1,5 +1,5 @@
 import Testing
-@_spi(Testing) @testable import Aeon
+@testable import Aeon
 
 /// The power-loss model itself: what survives a cut is what was synced, and nothing else.
 @Suite("power-loss file layer")

@@ -1,5 +1,5 @@
 import Testing
-@_spi(Testing) @testable import Aeon
+@testable import Aeon
 
 /// The store against a model that is obviously right (``DifferentialRun``), on seeded random
 /// operation streams: upserts with payloads, deletes, gets, searches, checkpoints, folds,

@@ -1,4 +1,4 @@
-@_spi(Testing) @testable import Aeon
+@testable import Aeon
 
 /// Operation streams from the fuzzer, run against the store and the model
 /// (``DifferentialRun``, the interpreter the test suite's seeded test also runs).
