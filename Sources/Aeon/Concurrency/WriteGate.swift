@@ -8,7 +8,7 @@ final class WriteGate: @unchecked Sendable {
     private var exclusive = false
     private var exclusiveWaiting = 0
 
-    func enterShared() {
+    private func enterShared() {
         lock.lock()
         // An exclusive waiter goes first, so a stream of writers cannot starve a checkpoint.
         while exclusive || exclusiveWaiting > 0 { lock.wait() }
@@ -16,14 +16,14 @@ final class WriteGate: @unchecked Sendable {
         lock.unlock()
     }
 
-    func leaveShared() {
+    private func leaveShared() {
         lock.lock()
         shared -= 1
         lock.broadcast()
         lock.unlock()
     }
 
-    func enterExclusive() {
+    private func enterExclusive() {
         lock.lock()
         exclusiveWaiting += 1
         while exclusive || shared > 0 { lock.wait() }
@@ -32,10 +32,24 @@ final class WriteGate: @unchecked Sendable {
         lock.unlock()
     }
 
-    func leaveExclusive() {
+    private func leaveExclusive() {
         lock.lock()
         exclusive = false
         lock.broadcast()
         lock.unlock()
+    }
+
+    /// Runs `body` as one of the writers: it waits while an exclusive holder is in or waiting.
+    func withShared<R, E: Error>(_ body: () throws(E) -> R) throws(E) -> R {
+        enterShared()
+        defer { leaveShared() }
+        return try body()
+    }
+
+    /// Runs `body` alone: it waits until no writer is in, and holds new ones back meanwhile.
+    func withExclusive<R, E: Error>(_ body: () throws(E) -> R) throws(E) -> R {
+        enterExclusive()
+        defer { leaveExclusive() }
+        return try body()
     }
 }
