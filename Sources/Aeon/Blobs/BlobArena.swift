@@ -117,7 +117,7 @@ package final class BlobArena: Sendable {
             var writer = WriterState(nextGeneration: 0)
             writer.failure = AeonError(.readOnly, "the blob arena is open read-only", path: directory)
             var segments: [UInt64: BlobSegment] = [:]
-            let generations = existing.exists ? try io.list(directory).compactMap(BlobFormat.generation(ofSegment:)) : []
+            let generations = existing.exists ? try io.list(directory).compactMap(StoreFileNames.generation(ofBlobSegment:)) : []
             for generation in generations {
                 // Torn creations hold nothing referenced: skip them.
                 guard let opened = try BlobSegment.open(
@@ -132,7 +132,7 @@ package final class BlobArena: Sendable {
             try io.makeDirectory(directory)
             try io.syncDirectory(FilePaths.parent(of: directory))
         }
-        let generations = try io.list(directory).compactMap(BlobFormat.generation(ofSegment:)).sorted()
+        let generations = try io.list(directory).compactMap(StoreFileNames.generation(ofBlobSegment:)).sorted()
         if let last = generations.last, last >= BlobFormat.largestGeneration {
             throw AeonError(
                 .corrupt, "blob segment generation \(last) is past the largest possible",
@@ -154,7 +154,7 @@ package final class BlobArena: Sendable {
                 if try Self.isAllZeros(io: io, path: path) {
                     try io.remove(path)
                 } else {
-                    try io.rename(path, to: path + BlobFormat.setAsideSuffix)
+                    try io.rename(path, to: path + StoreFileNames.setAsideSuffix)
                 }
                 writer.directoryUnsynced = true
                 continue

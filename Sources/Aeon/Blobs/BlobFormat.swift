@@ -18,32 +18,9 @@ enum BlobFormat {
     /// The largest framed record: a ``BlobLocation`` holds its length in 32 bits.
     static let maximumFramedLength = Int(UInt32.max) & ~(alignment - 1)
 
-    static let namePrefix = "blobs-"
-    static let nameSuffix = ".seg"
-
     /// Segment generations are in 1…2^62; a file named past it is damage (nothing of ours
     /// writes one), never a number to add to.
     static let largestGeneration: UInt64 = 1 << 62
-
-    /// Suffix given to a segment whose header is gone but whose bytes are not all zeros: kept
-    /// aside, never deleted, since a blob in it may be referenced.
-    static let setAsideSuffix = ".unreadable"
-
-    static func segmentName(_ generation: UInt64) -> String {
-        let digits = String(generation, radix: 16)
-        return namePrefix + String(repeating: "0", count: max(0, 16 - digits.count)) + digits + nameSuffix
-    }
-
-    /// The generation in a segment file name, or `nil` for other files.
-    static func generation(ofSegment name: String) -> UInt64? {
-        guard name.hasPrefix(namePrefix), name.hasSuffix(nameSuffix),
-            name.utf8.count == namePrefix.utf8.count + 16 + nameSuffix.utf8.count
-        else { return nil }
-        let digits = name.dropFirst(namePrefix.count).dropLast(nameSuffix.count)
-        // `UInt64(_:radix:)` would also take a sign.
-        guard digits.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) }) else { return nil }
-        return UInt64(digits, radix: 16)
-    }
 
     /// The framed length of a record that stores `storedCount` bytes.
     static func framedLength(storedCount: Int) -> Int {

@@ -42,7 +42,7 @@ final class BlobSegment: @unchecked Sendable {
 
     /// The path of segment `generation` in `directory`.
     static func path(directory: String, generation: UInt64) -> String {
-        directory + "/" + BlobFormat.segmentName(generation)
+        directory + "/" + StoreFileNames.blobSegment(generation)
     }
 
     /// Creates segment `generation` with its header, mapped for `capacity` bytes; returns it with

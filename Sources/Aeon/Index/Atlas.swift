@@ -52,21 +52,6 @@ final class Atlas: @unchecked Sendable {
     /// The generations whose files this one reads, oldest first.
     var layerGenerations: [UInt64] { layers.map(\.generation) }
 
-    static func postingsName(_ generation: UInt64) -> String { "atlas-" + hex(generation) + ".postings" }
-    static func recordsName(_ generation: UInt64) -> String { "atlas-" + hex(generation) + ".records" }
-    /// The generation an index file's name gives (`atlas-<16 hex digits>.postings|records`).
-    static func generation(ofFile name: String) -> UInt64? {
-        guard name.hasPrefix("atlas-"), name.hasSuffix(".postings") || name.hasSuffix(".records") else { return nil }
-        let digits = name.dropFirst(6).prefix { $0 != "." }
-        guard digits.count == 16 else { return nil }
-        return UInt64(digits, radix: 16)
-    }
-
-    private static func hex(_ value: UInt64) -> String {
-        let digits = String(value, radix: 16)
-        return String(repeating: "0", count: max(0, 16 - digits.count)) + digits
-    }
-
     init(io: any FileIO, directory: String, manifest: Manifest, blobs: BlobArena) throws(AeonError) {
         let generation = manifest.generation
         // A file the manifest names and that is not there is damage to the store, not a
@@ -80,8 +65,8 @@ final class Atlas: @unchecked Sendable {
             }
         }
         let open = { (generation: UInt64) throws(AeonError) -> (PagedFile, PagedFile) in
-            let postings = try file(Self.postingsName(generation), PostingsHeader.magic, PostingsHeader.version)
-            let records = try file(Self.recordsName(generation), RecordsHeader.magic, RecordsHeader.version)
+            let postings = try file(StoreFileNames.postings(generation), PostingsHeader.magic, PostingsHeader.version)
+            let records = try file(StoreFileNames.records(generation), RecordsHeader.magic, RecordsHeader.version)
             return (postings, records)
         }
         let (postings, records) = try open(generation)

@@ -388,7 +388,7 @@ struct AtlasBuilder {
 
     /// The generation a file path names (its writer always names it so).
     private func generation(ofPath path: String) -> UInt64 {
-        Atlas.generation(ofFile: String(path.split(separator: "/").last ?? "")) ?? 0
+        StoreFileNames.generation(ofIndexFile: String(path.split(separator: "/").last ?? "")) ?? 0
     }
 
     /// Writes a postings file: the centroid section, the directory (postings `kept` point into

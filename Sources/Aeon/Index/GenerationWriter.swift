@@ -309,7 +309,7 @@ struct GenerationWriter {
     /// memory (a checkpoint whose manifest reached the disk but whose install failed left files
     /// that must not be overwritten).
     func nextGeneration(after previous: Manifest) throws(AeonError) -> UInt64 {
-        let onDisk = try io.list(directory).compactMap(Atlas.generation(ofFile:)).max() ?? 0
+        let onDisk = try io.list(directory).compactMap(StoreFileNames.generation(ofIndexFile:)).max() ?? 0
         return max(previous.generation, onDisk) + 1
     }
 
@@ -318,8 +318,8 @@ struct GenerationWriter {
     /// manifest already names them (its rename done, a later sync failed: they are the store's
     /// contents, and reopening uses them).
     func writeFiles(of next: Manifest, _ write: (String, String) throws(AeonError) -> Void) throws(AeonError) {
-        let postingsPath = directory + "/" + Atlas.postingsName(next.generation)
-        let recordsPath = directory + "/" + Atlas.recordsName(next.generation)
+        let postingsPath = directory + "/" + StoreFileNames.postings(next.generation)
+        let recordsPath = directory + "/" + StoreFileNames.records(next.generation)
         do {
             try write(postingsPath, recordsPath)
             try io.syncDirectory(directory)

@@ -55,15 +55,15 @@ extension AeonStore {
         }
         sizes.sort()
         var files: [StoreDescription.StoreFile] = []
-        for name in try io.list(path).sorted() where name == Manifest.fileName || name.hasPrefix("atlas-") {
+        for name in try io.list(path).sorted() where name == StoreFileNames.manifest || StoreFileNames.isIndexFile(name) {
             files.append(StoreDescription.StoreFile(name: name, bytes: try fileSize(path + "/" + name)))
         }
-        let logDirectory = path + "/" + Self.walDirectoryName
+        let logDirectory = path + "/" + StoreFileNames.logDirectory
         var segments = 0
         var logBytes: UInt64 = 0
         var newest: String?
         if io.exists(logDirectory).isDirectory {
-            for name in try io.list(logDirectory).sorted() where WALFormat.sequence(ofSegment: name) != nil {
+            for name in try io.list(logDirectory).sorted() where StoreFileNames.sequence(ofLogSegment: name) != nil {
                 segments += 1
                 logBytes += try fileSize(logDirectory + "/" + name)
                 newest = name

@@ -110,7 +110,7 @@ extension AeonStore {
     /// The records in the write-ahead log's files, oldest first (read-only; nothing is cut).
     package func logEntries(limit: Int = .max) throws(AeonError) -> [LogEntry] {
         let checkpoint = try statistics.checkpointLSN
-        let directory = path + "/" + Self.walDirectoryName
+        let directory = path + "/" + StoreFileNames.logDirectory
         var entries: [LogEntry] = []
         let dimension = self.dimension
         _ = try WriteAheadLog.replay(io: io, directory: directory, checkpoint: 0, mode: .salvage) { (lsn, bytes) throws(AeonError) in

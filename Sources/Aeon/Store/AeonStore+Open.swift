@@ -32,7 +32,7 @@ extension AeonStore {
         }
         var manifest = found.exists ? try Manifest.read(io: io, directory: path) : nil
         if manifest == nil {
-            let ignorable: Set<String> = [lockFileName, Manifest.fileName + ".tmp", walDirectoryName, blobDirectoryName]
+            let ignorable: Set<String> = [StoreFileNames.lock, StoreFileNames.manifestTemporary, StoreFileNames.logDirectory, StoreFileNames.blobDirectory]
             let entries = found.exists ? try io.list(path).filter { !ignorable.contains($0) } : []
             guard entries.isEmpty else {
                 throw AeonError(.invalidArgument, "not an Aeon store: the directory has no MANIFEST but holds other files", path: path)
@@ -61,8 +61,8 @@ extension AeonStore {
                     identity: .random())
                 // The log (and its first segment) exists before the manifest does: a store with
                 // an identity without a log has lost it. Leftovers of an interrupted creation go.
-                try WriteAheadLog.create(io: io, directory: path + "/" + walDirectoryName, identity: fresh.identity!)
-                let blobDirectory = path + "/" + blobDirectoryName
+                try WriteAheadLog.create(io: io, directory: path + "/" + StoreFileNames.logDirectory, identity: fresh.identity!)
+                let blobDirectory = path + "/" + StoreFileNames.blobDirectory
                 if io.exists(blobDirectory).isDirectory {
                     for name in try io.list(blobDirectory) { try io.remove(blobDirectory + "/" + name) }
                 }
@@ -79,13 +79,13 @@ extension AeonStore {
             throw AeonError(.invalidArgument, "the store's metric is \(manifest.metric), not \(metric)", path: path)
         }
         let blobs = try BlobArena.open(
-            io: io, directory: path + "/" + blobDirectoryName, options: BlobArena.Options(readOnly: options.readOnly, identity: manifest.identity))
+            io: io, directory: path + "/" + StoreFileNames.blobDirectory, options: BlobArena.Options(readOnly: options.readOnly, identity: manifest.identity))
         let atlas = manifest.generation == 0 ? nil : try Atlas(io: io, directory: path, manifest: manifest, blobs: blobs)
         if lock != nil { try removeStaleFiles(io: io, directory: path, keeping: atlas?.layerGenerations ?? []) }
 
         // Replay the log after the checkpoint into the in-memory delta.
         var delta = Delta()
-        let walPath = path + "/" + walDirectoryName
+        let walPath = path + "/" + StoreFileNames.logDirectory
         let dimension = manifest.dimension
         // A record whose checksum holds but whose contents do not (written by someone else) is
         // damage like any other: strict recovery stops, salvage skips it and says so.
@@ -127,10 +127,10 @@ extension AeonStore {
     /// Index files of generations the current one does not stack on: leftovers of an
     /// interrupted build or of superseded ones.
     static func removeStaleFiles(io: any FileIO, directory: String, keeping generations: [UInt64]) throws(AeonError) {
-        let current = Set(generations.flatMap { [Atlas.postingsName($0), Atlas.recordsName($0)] })
-        for name in try io.list(directory) where name.hasPrefix("atlas-") && !current.contains(name) {
+        let current = Set(generations.flatMap { [StoreFileNames.postings($0), StoreFileNames.records($0)] })
+        for name in try io.list(directory) where StoreFileNames.isIndexFile(name) && !current.contains(name) {
             try io.remove(directory + "/" + name)
         }
-        try io.remove(directory + "/" + Manifest.fileName + ".tmp")
+        try io.remove(directory + "/" + StoreFileNames.manifestTemporary)
     }
 }

@@ -171,7 +171,7 @@ extension AeonStore {
                 .corrupt,
                 "the log ends in \(recovery.tornBytes) bytes that are not a complete record (at \(recovery.tornAt ?? "?")): a write cut "
                     + "short by a crash, or damage to the last records; opening for writing cuts them",
-                path: path + "/" + Self.walDirectoryName))
+                path: path + "/" + StoreFileNames.logDirectory))
         }
         guard let atlas = try reading().atlas else { return problems }
         return problems + atlas.verify()

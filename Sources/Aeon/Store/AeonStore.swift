@@ -92,9 +92,6 @@ public final class AeonStore: Sendable {
         var closed = false
     }
 
-    static let lockFileName = "LOCK"
-    static let walDirectoryName = "wal"
-    static let blobDirectoryName = "blobs"
 
     init(
         path: String, io: any FileIO, kernels: Kernels, options: StoreOptions, manifest: Manifest, atlas: Atlas?, delta: Delta,

@@ -3,7 +3,6 @@
 /// (version 2), replaced atomically (write `MANIFEST.tmp`, fsync, rename over `MANIFEST`, fsync
 /// the directory), so a crash leaves either the old or the new one. Byte layout in docs/FORMAT.md.
 struct Manifest: Equatable, Sendable {
-    static let fileName = "MANIFEST"
     static let magic = Array("AEONMNFT".utf8)
     /// Stores created before identities: no identity, 56 bytes. Opened and rewritten as such.
     static let versionWithoutIdentity: UInt32 = 1
@@ -96,7 +95,7 @@ struct Manifest: Equatable, Sendable {
 
     /// Reads `directory/MANIFEST`; `nil` when there is none.
     static func read(io: any FileIO, directory: String) throws(AeonError) -> Manifest? {
-        let path = directory + "/" + fileName
+        let path = directory + "/" + StoreFileNames.manifest
         guard io.exists(path).exists else { return nil }
         let file = try StorageFile(io: io, path: path, access: .readOnly)
         let size = try file.size
@@ -110,12 +109,12 @@ struct Manifest: Equatable, Sendable {
 
     /// Replaces `directory/MANIFEST` atomically and durably.
     func write(io: any FileIO, directory: String) throws(AeonError) {
-        let temporary = directory + "/" + Self.fileName + ".tmp"
+        let temporary = directory + "/" + StoreFileNames.manifestTemporary
         let file = try StorageFile(io: io, path: temporary, access: .readWrite, create: true, truncate: true)
         try file.write(encoded(), at: 0)
         try file.sync(metadata: true)
         try file.close()
-        try io.rename(temporary, to: directory + "/" + Self.fileName)
+        try io.rename(temporary, to: directory + "/" + StoreFileNames.manifest)
         try io.syncDirectory(directory)
     }
 }

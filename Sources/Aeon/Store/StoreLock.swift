@@ -5,7 +5,7 @@ final class StoreLock: @unchecked Sendable {
     private var file: StorageFile?
 
     init(io: any FileIO, directory: String) throws(AeonError) {
-        let path = directory + "/" + AeonStore.lockFileName
+        let path = directory + "/" + StoreFileNames.lock
         let file = try StorageFile(io: io, path: path, access: .readWrite, create: true)
         guard try file.tryLock(exclusive: true) else {
             throw AeonError(.locked, "another process has this store open for writing", path: directory)

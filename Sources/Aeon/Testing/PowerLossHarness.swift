@@ -84,7 +84,7 @@ package struct PowerLossHarness {
             switch self {
             case .logData: return !call.isDirectory && call.path.hasPrefix("store/wal/")
             case .logDirectory: return call.isDirectory && call.path == "store/wal"
-            case .generationFiles: return !call.isDirectory && name.hasPrefix("atlas-")
+            case .generationFiles: return !call.isDirectory && StoreFileNames.isIndexFile(name)
             case .manifestDirectory: return call.isDirectory && call.path == "store"
             case .blobSegments: return !call.isDirectory && call.path.hasPrefix("store/blobs/")
             }

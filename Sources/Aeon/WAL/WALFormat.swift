@@ -48,23 +48,6 @@ enum WALFormat {
     /// possibly written back out of order) from damage to data that had been synced.
     static let afterSyncFlag: UInt8 = 1
 
-    /// A segment being created carries this suffix until its header is durable.
-    static let temporarySuffix = ".tmp"
-
-    static func segmentName(_ sequence: UInt64) -> String {
-        let digits = String(sequence, radix: 16)
-        return "wal-" + String(repeating: "0", count: max(0, 16 - digits.count)) + digits + ".log"
-    }
-
-    /// The sequence number in a segment file name, or `nil` for other files.
-    static func sequence(ofSegment name: String) -> UInt64? {
-        guard name.hasPrefix("wal-"), name.hasSuffix(".log"), name.utf8.count == 24 else { return nil }
-        let digits = name.dropFirst(4).dropLast(4)
-        // `UInt64(_:radix:)` would also take a sign.
-        guard digits.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) }) else { return nil }
-        return UInt64(digits, radix: 16)
-    }
-
     /// A segment header: version 3 (48 bytes) when `identity` is given, else `version` (1 or
     /// 2, 32 bytes).
     static func segmentHeader(sequence: UInt64, firstLSN: UInt64, version: UInt32 = version, identity: StoreIdentity? = nil) -> [UInt8] {

@@ -54,12 +54,12 @@ struct WALRecovery {
 
     func run(afterLSN checkpoint: UInt64, replay: (UInt64, [UInt8]) throws(AeonError) -> Void) throws(AeonError) -> Outcome {
         let listing = try io.list(directory)
-        let names = listing.compactMap { name in WALFormat.sequence(ofSegment: name).map { ($0, name) } }
+        let names = listing.compactMap { name in StoreFileNames.sequence(ofLogSegment: name).map { ($0, name) } }
             .sorted { $0.0 < $1.0 }
         if !readOnly {
             // Segments whose creation a crash interrupted before their rename: never used.
             var removed = false
-            for name in listing where name.hasSuffix(WALFormat.temporarySuffix) {
+            for name in listing where name.hasSuffix(StoreFileNames.temporarySuffix) {
                 try io.remove(directory + "/" + name)
                 removed = true
             }

@@ -125,7 +125,7 @@ package final class WriteAheadLog: @unchecked Sendable {
         durableLSN = nextLSN - 1
         syncWantedLSN = nextLSN - 1
         if let last = segments.last, let length = outcome.tailLength, outcome.tailEndLSN + 1 == nextLSN {
-            let tail = try StorageFile(io: io, path: directory + "/" + WALFormat.segmentName(last.sequence), access: .readWrite)
+            let tail = try StorageFile(io: io, path: directory + "/" + StoreFileNames.logSegment(last.sequence), access: .readWrite)
             // The tail may hold records a process that wrote with `.none` or `.batched` left in
             // the page cache only: make them durable before anything written after them claims
             // (with the after-sync flag) that everything before it is.
@@ -180,8 +180,8 @@ package final class WriteAheadLog: @unchecked Sendable {
     /// found under its own name always has its header (a crash leaves only a temporary file,
     /// which recovery removes).
     private static func createSegment(io: any FileIO, directory: String, sequence: UInt64, header: [UInt8]) throws(AeonError) -> StorageFile {
-        let path = directory + "/" + WALFormat.segmentName(sequence)
-        let temporary = path + WALFormat.temporarySuffix
+        let path = directory + "/" + StoreFileNames.logSegment(sequence)
+        let temporary = path + StoreFileNames.temporarySuffix
         let file = try StorageFile(io: io, path: temporary, access: .readWrite, create: true, truncate: true)
         try file.write(header, at: 0)
         try file.sync(metadata: true)
@@ -257,7 +257,7 @@ package final class WriteAheadLog: @unchecked Sendable {
         try lead { () throws(AeonError) in
             var removed = false
             while let oldest = lock.withLock({ segments.count > 1 && segments[1].firstLSN <= lsn + 1 ? segments[0] : nil }) {
-                try io.remove(directory + "/" + WALFormat.segmentName(oldest.sequence))
+                try io.remove(directory + "/" + StoreFileNames.logSegment(oldest.sequence))
                 lock.withLock { _ = segments.removeFirst() }
                 removed = true
             }

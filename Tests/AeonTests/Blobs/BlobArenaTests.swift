@@ -67,7 +67,7 @@ struct BlobArenaTests {
     }
 
     static func segmentFiles(_ dir: String) throws -> [String] {
-        try SystemFileIO().list(dir).filter { BlobFormat.generation(ofSegment: $0) != nil }.sorted()
+        try SystemFileIO().list(dir).filter { StoreFileNames.generation(ofBlobSegment: $0) != nil }.sorted()
     }
 
     static func corruptError(_ body: () throws -> Void) -> AeonError? {
@@ -160,7 +160,7 @@ struct BlobArenaTests {
         #expect(statistics.dropLast().allSatisfy { $0.fileBytes <= options.segmentSize })
         #expect(locations.last!.segment == statistics.last!.generation && locations.last!.offset == 32)
         #expect(Set(locations.map(\.segment)).count == statistics.count)
-        #expect(try Self.segmentFiles(dir.path) == statistics.map { BlobFormat.segmentName($0.generation) })
+        #expect(try Self.segmentFiles(dir.path) == statistics.map { StoreFileNames.blobSegment($0.generation) })
         try arena.close()
 
         let reopened = try BlobArena.open(directory: dir.path, options: options)
@@ -181,7 +181,7 @@ struct BlobArenaTests {
         let arena = try BlobArena.open(directory: dir.path)
         let locations = try arena.append(batch: payloads)
         try arena.close()
-        let path = dir.child(BlobFormat.segmentName(locations[0].segment))
+        let path = dir.child(StoreFileNames.blobSegment(locations[0].segment))
         let whole = FileBytes.read(path)
 
         // Cut in the middle of the last record.
@@ -207,7 +207,7 @@ struct BlobArenaTests {
         #expect(FileBytes.read(path).count == whole.count + Int(appended.length))
 
         // A segment file whose creation was torn (empty) is removed.
-        let torn = dir.child(BlobFormat.segmentName(locations[0].segment + 1))
+        let torn = dir.child(StoreFileNames.blobSegment(locations[0].segment + 1))
         FileBytes.write(torn, [])
         let cleaned = try BlobArena.open(directory: dir.path)
         #expect(!SystemFileIO().exists(torn).exists)
@@ -222,7 +222,7 @@ struct BlobArenaTests {
         let arena = try BlobArena.open(directory: dir.path)
         let locations = try arena.append(batch: payloads)
         try arena.close()
-        let path = dir.child(BlobFormat.segmentName(locations[0].segment))
+        let path = dir.child(StoreFileNames.blobSegment(locations[0].segment))
         let size = FileBytes.read(path).count
 
         for damaged in 0..<2 {
@@ -266,7 +266,7 @@ struct BlobArenaTests {
         let location = try arena.append(payload)
         _ = try arena.append(Self.random(6000, seed: 2))  // starts the next segment
         try arena.sync()
-        let path = dir.child(BlobFormat.segmentName(location.segment))
+        let path = dir.child(StoreFileNames.blobSegment(location.segment))
         try arena.withBlob(location) { bytes in
             try arena.retire(segments: [location.segment])
             #expect(!SystemFileIO().exists(path).exists)
@@ -334,7 +334,7 @@ struct BlobArenaTests {
         try reopened.close()
 
         // An older segment left empty by a crash during its creation (never synced) goes on open.
-        FileBytes.write(dir.child(BlobFormat.segmentName(locations[2].segment)), [])
+        FileBytes.write(dir.child(StoreFileNames.blobSegment(locations[2].segment)), [])
         let cleaned = try BlobArena.open(directory: dir.path, options: .init(segmentSize: 8 << 10))
         #expect(try Self.segmentFiles(dir.path).count == 2)
         #expect(try Self.check(cleaned, locations[4], payloads[4]))

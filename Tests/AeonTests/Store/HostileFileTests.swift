@@ -184,8 +184,8 @@ struct HostileFileTests {
         Forger.store(UInt64.max, into: &bytes, at: 16)
         Forger.resealLogHeader(&bytes)
         try SystemFileIO().remove(wal + "/" + name)
-        FileBytes.write(wal + "/" + WALFormat.segmentName(.max), bytes)
-        #expect(WALFormat.sequence(ofSegment: "wal-+000000000000001.log") == nil)
+        FileBytes.write(wal + "/" + StoreFileNames.logSegment(.max), bytes)
+        #expect(StoreFileNames.sequence(ofLogSegment: "wal-+000000000000001.log") == nil)
         let log = try WriteAheadLog(directory: wal, options: WriteAheadLog.Options(segmentBytes: WALFormat.blockSize, identity: identity))
         // Fill the segment so that the log must start the next one.
         let outcome = errorCode { for _ in 0..<40 { _ = try log.append(records: [[UInt8](repeating: 7, count: 2000)], durability: .none) } }
@@ -200,7 +200,7 @@ struct HostileFileTests {
         let payload = Array(String(repeating: "compressible ", count: 200).utf8)
         let location = try arena.append(payload)
         try arena.close()
-        let path = dir.child("blobs") + "/" + BlobFormat.segmentName(location.segment)
+        let path = dir.child("blobs") + "/" + StoreFileNames.blobSegment(location.segment)
         var bytes = FileBytes.read(path)
         let offset = Int(location.offset)
         #expect(Forger.load(UInt32.self, bytes, offset + 4) == BlobFormat.compressedFlag, "the payload was stored compressed")
@@ -232,7 +232,7 @@ struct HostileFileTests {
         let dir = TemporaryDirectory()
         let path = dir.child("s")
         try storeWithLog(path, deletes: 0)
-        FileBytes.write(path + "/blobs/" + BlobFormat.segmentName(.max), [])
+        FileBytes.write(path + "/blobs/" + StoreFileNames.blobSegment(.max), [])
         #expect(errorCode { _ = try AeonStore.open(at: path, options: options()) } == .corrupt)
         let reader = try AeonStore.open(at: path, options: options(readOnly: true))
         #expect(try reader.get(id: Self.data.records[1].id)?.payload == Array("p\(Self.data.records[1].id)".utf8))
@@ -254,8 +254,8 @@ struct HostileFileTests {
             try store.close()
         }
         let kept = try SystemFileIO().list(path + "/blobs")
-        #expect(kept.contains(name + BlobFormat.setAsideSuffix) || kept.contains(name), "\(kept)")
-        let keptName = kept.contains(name) ? name : name + BlobFormat.setAsideSuffix
+        #expect(kept.contains(name + StoreFileNames.setAsideSuffix) || kept.contains(name), "\(kept)")
+        let keptName = kept.contains(name) ? name : name + StoreFileNames.setAsideSuffix
         #expect(FileBytes.read(path + "/blobs/" + keptName) == bytes, "every byte is still there")
     }
 

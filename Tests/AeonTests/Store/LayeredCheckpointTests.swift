@@ -12,8 +12,8 @@ struct LayeredCheckpointTests {
 
     /// Bytes of generation `generation`'s two files.
     func bytes(_ dir: TemporaryDirectory, _ generation: UInt64) -> Int {
-        FileBytes.read(dir.child("s/" + Atlas.postingsName(generation))).count
-            + FileBytes.read(dir.child("s/" + Atlas.recordsName(generation))).count
+        FileBytes.read(dir.child("s/" + StoreFileNames.postings(generation))).count
+            + FileBytes.read(dir.child("s/" + StoreFileNames.records(generation))).count
     }
 
     /// Every record of `model` is in `store` exactly, nothing else is, and each finds itself.
@@ -62,7 +62,7 @@ struct LayeredCheckpointTests {
         #expect(layered.deletedCount == 8)
         // Only what changed is written: the new rows, and the postings that took entries.
         #expect(layered.recordsHeader.rowCount == 54 && layered.recordsHeader.firstRow == 2500)
-        let records = { (g: UInt64) in FileBytes.read(dir.child("s/" + Atlas.recordsName(g))).count }
+        let records = { (g: UInt64) in FileBytes.read(dir.child("s/" + StoreFileNames.records(g))).count }
         #expect(records(layered.generation) * 10 < records(base.generation))
         // Heads stay in the base; postings that took entries got tails in the new layer.
         let entries = try (0..<layered.postingCount).map { try layered.directoryEntry($0) }
@@ -118,7 +118,7 @@ struct LayeredCheckpointTests {
         // Only the stack's files are on disk.
         let index = try #require(try store.currentIndex())
         let names = Set(try SystemFileIO().list(dir.child("s")).filter { $0.hasPrefix("atlas-") })
-        #expect(names == Set(index.layerGenerations.flatMap { [Atlas.postingsName($0), Atlas.recordsName($0)] }))
+        #expect(names == Set(index.layerGenerations.flatMap { [StoreFileNames.postings($0), StoreFileNames.records($0)] }))
 
         // A quarter deleted: the checkpoint rewrites everything without them.
         for row in 100..<800 {
@@ -152,7 +152,7 @@ struct LayeredCheckpointTests {
         try store.close()
 
         // A flipped byte in a posting page of the top layer: verify names the file.
-        let path = dir.child("s/" + Atlas.postingsName(top))
+        let path = dir.child("s/" + StoreFileNames.postings(top))
         var bytes = FileBytes.read(path)
         bytes[bytes.count - 4096 - 100] ^= 0x40
         FileBytes.write(path, bytes)
@@ -163,7 +163,7 @@ struct LayeredCheckpointTests {
         try store.close()
 
         // The base layer gone: opening fails with a typed error rather than serving half an index.
-        let basePath = dir.child("s/" + Atlas.recordsName(base))
+        let basePath = dir.child("s/" + StoreFileNames.records(base))
         FileBytes.write(basePath + ".moved", FileBytes.read(basePath))
         try SystemFileIO().remove(basePath)
         #expect {

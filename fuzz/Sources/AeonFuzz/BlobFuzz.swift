@@ -10,7 +10,7 @@ enum BlobFuzz {
         let locations = Reseal.blobSegment(&bytes, generation: generation)
         let header = bytes.withUnsafeBytes { BlobFormat.parseSegmentHeader($0) }
         let directory = Scratch.directory("blobs")
-        Scratch.write(directory + "/" + BlobFormat.segmentName(generation), bytes)
+        Scratch.write(directory + "/" + StoreFileNames.blobSegment(generation), bytes)
         let options = BlobArena.Options(readOnly: true, identity: header?.identity)
         if let arena = try? BlobArena.open(directory: directory, options: options) {
             for location in locations {

@@ -9,7 +9,7 @@ enum LogFuzz {
         Reseal.logSegment(&bytes)
         let header = bytes.withUnsafeBytes { WALFormat.parseSegmentHeader($0) }
         let directory = Scratch.directory("wal")
-        Scratch.write(directory + "/" + WALFormat.segmentName(header?.sequence ?? 1), bytes)
+        Scratch.write(directory + "/" + StoreFileNames.logSegment(header?.sequence ?? 1), bytes)
         let identity = header?.identity
         for mode in [WALRecoveryMode.strict, .salvage] {
             _ = try? WriteAheadLog.replay(directory: directory, checkpoint: 0, mode: mode, identity: identity) { (lsn, record) throws(AeonError) in

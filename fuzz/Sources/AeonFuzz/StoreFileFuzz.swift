@@ -17,7 +17,7 @@ struct StoreFileFuzz: Sendable {
 
     static let postings = StoreFileFuzz(name: "postings", layered: false) { $0.hasSuffix(".postings") }
     static let records = StoreFileFuzz(name: "records", layered: false) { $0.hasSuffix(".records") }
-    static let layers = StoreFileFuzz(name: "layers", layered: true) { $0.hasPrefix("atlas-") }
+    static let layers = StoreFileFuzz(name: "layers", layered: true) { StoreFileNames.isIndexFile($0) }
 
     private final class State: @unchecked Sendable {
         let template: String
