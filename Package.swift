@@ -9,8 +9,10 @@
 //   Aeon               the engine (Swift 6, strict concurrency).
 //   CAeonBenchSupport  C: machine reference measurements for benchmarks (streaming read).
 //   CSQLite            the system SQLite, the peer of the ingest benchmark (benchmarks only).
-//   AeonBenchmarks     the benchmark suite that `aeonctl bench` runs; never linked into `Aeon`.
-//   aeonctl            the command-line tool.
+//   AeonBenchmarks     the benchmark suite that `aeon-bench` runs; never linked into `Aeon`.
+//   AeonCommandSupport what both tools share: exit statuses, output helpers, build options.
+//   aeonctl            the command-line tool users ship: inspect, verify, maintain.
+//   aeon-bench         benchmarks and crash tests (links AeonBenchmarks and SQLite; aeonctl does not).
 import PackageDescription
 
 let package = Package(
@@ -20,6 +22,7 @@ let package = Package(
     products: [
         .library(name: "Aeon", targets: ["Aeon"]),
         .executable(name: "aeonctl", targets: ["aeonctl"]),
+        .executable(name: "aeon-bench", targets: ["aeon-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -56,15 +59,30 @@ let package = Package(
             dependencies: ["Aeon", "CAeonBenchSupport", "CSQLite"],
             path: "Benchmarks/AeonBenchmarks"
         ),
+        .target(
+            name: "AeonCommandSupport",
+            dependencies: ["Aeon", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Sources/AeonCommandSupport"
+        ),
         .executableTarget(
             name: "aeonctl",
             dependencies: [
                 "Aeon",
-                "AeonBenchmarks",
+                "AeonCommandSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/aeonctl",
             resources: [.copy("Sample")]
+        ),
+        .executableTarget(
+            name: "aeon-bench",
+            dependencies: [
+                "Aeon",
+                "AeonBenchmarks",
+                "AeonCommandSupport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Sources/aeon-bench"
         ),
         .testTarget(
             name: "AeonTests",
@@ -75,7 +93,7 @@ let package = Package(
         ),
         .testTarget(
             name: "aeonctlTests",
-            dependencies: ["aeonctl", "Aeon"],
+            dependencies: ["aeonctl", "aeon-bench", "Aeon"],
             path: "Tests/aeonctlTests"
         ),
     ],

@@ -17,8 +17,8 @@ trap 'rm -rf "$tmp"' EXIT
 
 [ -x "$venv/bin/python" ] || { echo "bench-recall: create the peers' venv first: ../shared/tools/setup-peers.sh $venv" >&2; exit 2; }
 tools/bootstrap.sh
-swift build -c release --product aeonctl >&2
-aeon=(.build/release/aeonctl bench recall --base "$data/base.fvecs" --query "$data/query.fvecs" --gt "$data/gt.ivecs" --store "$store" --json)
+swift build -c release --product aeon-bench >&2
+aeon=(.build/release/aeon-bench recall --base "$data/base.fvecs" --query "$data/query.fvecs" --gt "$data/gt.ivecs" --store "$store" --json)
 
 echo "== aeon (first)" >&2
 "${aeon[@]}" --rebuild > "$tmp/aeon1.json"

@@ -21,11 +21,11 @@ swift test --skip-build 2>&1 | tee "$log"
 swift_tests=$(grep -Eo 'Test run with [0-9]+ tests?' "$log" | grep -Eo '[0-9]+' | tail -1)
 
 echo "== crash test: SIGKILL a writing process 30 times (seed 20261121)"
-.build/debug/aeonctl crashtest --iterations 30 --seed 20261121
+.build/debug/aeon-bench crashtest --iterations 30 --seed 20261121
 
 echo "== power-loss test: 150 simulated power cuts at random points, and one after each sync point of a 30-operation run"
-.build/debug/aeonctl crashtest --power-loss --iterations 150 --seed 20261202
-.build/debug/aeonctl crashtest --power-loss --sweep 30 --seed 20261202
+.build/debug/aeon-bench crashtest --power-loss --iterations 150 --seed 20261202
+.build/debug/aeon-bench crashtest --power-loss --sweep 30 --seed 20261202
 
 echo "== fuzzing: every target for 10 s (libFuzzer + ASan), the kept crash inputs replayed first"
 fuzz/run.sh --all 10

@@ -1,4 +1,5 @@
 import Aeon
+import AeonCommandSupport
 import ArgumentParser
 import Foundation
 
@@ -6,7 +7,7 @@ import Foundation
 struct AeonCtl: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "aeonctl",
-        abstract: "Inspect, verify, benchmark and maintain Aeon stores.",
+        abstract: "Inspect, verify and maintain Aeon stores (benchmarks and crash tests: aeon-bench).",
         discussion: """
             Exit status: 0 success; 1 corrupt data (a damaged store, a malformed input file) or \
             a failed verification; 2 usage error (a bad argument, an AEON_SIMD level this CPU \
@@ -19,23 +20,9 @@ struct AeonCtl: ParsableCommand {
         version: "aeonctl \(AeonVersion.string) (writes \(AeonVersion.formats))",
         subcommands: [
             DemoCommand.self, CreateCommand.self, ImportCommand.self, InfoCommand.self, SearchCommand.self, GetCommand.self, DeleteCommand.self,
-            CheckpointCommand.self, CompactCommand.self, GCCommand.self, VerifyCommand.self, DumpCommand.self, SIMDCommand.self, BenchCommand.self, CrashTestCommand.self,
+            CheckpointCommand.self, CompactCommand.self, GCCommand.self, VerifyCommand.self, DumpCommand.self, SIMDCommand.self,
         ]
     )
 
-    /// Parses and runs the command, mapping ArgumentParser's usage failures (EX_USAGE, 64)
-    /// to aeonctl's documented usage exit code.
-    static func main() {
-        do {
-            var command = try parseAsRoot()
-            try command.run()
-        } catch {
-            let code = exitCode(for: error)
-            if code == .validationFailure {
-                printNote(fullMessage(for: error))
-                Foundation.exit(ExitStatus.usage)
-            }
-            exit(withError: error)
-        }
-    }
+    static func main() { mainMappingUsage() }
 }

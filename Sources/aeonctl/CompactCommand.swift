@@ -1,3 +1,4 @@
+import AeonCommandSupport
 import Aeon
 import ArgumentParser
 import Foundation

@@ -11,21 +11,22 @@ struct AeonCtlProcessTests {
         var stderr: String
     }
 
-    /// The `aeonctl` built beside this test bundle.
-    static let executable: URL? = {
+    /// A tool of this package (`aeonctl`, `aeon-bench`) built beside this test bundle.
+    static func executable(_ tool: String) -> URL? {
         var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
         for _ in 0..<5 {
-            let candidate = directory.appendingPathComponent("aeonctl")
+            let candidate = directory.appendingPathComponent(tool)
             if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
             directory.deleteLastPathComponent()
         }
         return nil
-    }()
+    }
 
-    func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Outcome {
+    /// Runs `tool` (by default `aeonctl`) with `arguments` and waits for it.
+    func run(_ arguments: [String], tool: String = "aeonctl", environment: [String: String] = [:]) throws -> Outcome {
         let process = Process()
-        guard let executable = Self.executable else {
-            Issue.record("aeonctl is not built beside the tests (\(CommandLine.arguments[0]))")
+        guard let executable = Self.executable(tool) else {
+            Issue.record("\(tool) is not built beside the tests (\(CommandLine.arguments[0]))")
             throw CancellationError()
         }
         process.executableURL = executable
@@ -80,7 +81,7 @@ struct AeonCtlProcessTests {
         #else
         let foreign = "avx512vnni"
         #endif
-        let outcome = try run(["bench", "kernels"], environment: ["AEON_SIMD": foreign])
+        let outcome = try run(["kernels"], tool: "aeon-bench", environment: ["AEON_SIMD": foreign])
         #expect(outcome.status == 2)
         #expect(outcome.stderr.contains("unsupported CPU"))
         #expect(outcome.stderr.contains("supported: scalar"))
@@ -88,16 +89,16 @@ struct AeonCtlProcessTests {
 
     @Test("usage errors exit 2")
     func usageErrors() throws {
-        #expect(try run(["bench", "kernels", "--bogus"]).status == 2)
-        #expect(try run(["bench", "kernels", "--dim", "0"]).status == 2)
+        #expect(try run(["kernels", "--bogus"], tool: "aeon-bench").status == 2)
+        #expect(try run(["kernels", "--dim", "0"], tool: "aeon-bench").status == 2)
         #expect(try run(["no-such-command"]).status == 2)
-        let help = try run(["bench", "kernels", "--help"])
+        let help = try run(["kernels", "--help"], tool: "aeon-bench")
         #expect(help.status == 0 && help.stdout.contains("Examples"))
     }
 
     @Test("bench kernels --json prints the documented keys")
     func benchJSON() throws {
-        let outcome = try run(["bench", "kernels", "--dim", "96", "--scan-mib", "64", "--json"])
+        let outcome = try run(["kernels", "--dim", "96", "--scan-mib", "64", "--json"], tool: "aeon-bench")
         #expect(outcome.status == 0, "\(outcome.stderr)")
         let object = try #require(
             try JSONSerialization.jsonObject(with: Data(outcome.stdout.utf8)) as? [String: Any])

@@ -83,10 +83,11 @@ struct AeonCtlStoreTests {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try writeFvecs(dir + "/base.fvecs", count: 3000, dimension: 32)
         try writeFvecs(dir + "/query.fvecs", count: 20, dimension: 32, seed: 9)
-        let outcome = try cli.run([
-            "bench", "checkpoint", "--base", dir + "/base.fvecs", "--query", dir + "/query.fvecs", "--writes", "20", "40",
-            "--metric", "l2", "--json",
-        ])
+        let outcome = try cli.run(
+            [
+                "checkpoint", "--base", dir + "/base.fvecs", "--query", dir + "/query.fvecs", "--writes", "20", "40",
+                "--metric", "l2", "--json",
+            ], tool: "aeon-bench")
         #expect(outcome.status == 0, "\(outcome.stderr)")
         let object = try #require(try JSONSerialization.jsonObject(with: Data(outcome.stdout.utf8)) as? [String: Any])
         let points = try #require(object["points"] as? [[String: Any]])
@@ -130,7 +131,7 @@ struct AeonCtlWritePathTests {
 
     @Test("crashtest kills writers and reports its counts on the last line")
     func crashtest() throws {
-        let outcome = try cli.run(["crashtest", "--iterations", "3", "--seed", "9"])
+        let outcome = try cli.run(["crashtest", "--iterations", "3", "--seed", "9"], tool: "aeon-bench")
         #expect(outcome.status == 0, "\(outcome.stderr)")
         let last = try #require(outcome.stdout.split(separator: "\n").last.map(String.init))
         #expect(last.hasPrefix("crash iterations: 3, acknowledged writes checked: "))
@@ -139,7 +140,7 @@ struct AeonCtlWritePathTests {
 
     @Test("bench ingest --json prints the documented keys")
     func ingestJSON() throws {
-        let outcome = try cli.run(["bench", "ingest", "--vectors", "2000", "--commits", "100", "--rounds", "1", "--json"])
+        let outcome = try cli.run(["ingest", "--vectors", "2000", "--commits", "100", "--rounds", "1", "--json"], tool: "aeon-bench")
         #expect(outcome.status == 0, "\(outcome.stderr)")
         let object = try #require(try JSONSerialization.jsonObject(with: Data(outcome.stdout.utf8)) as? [String: Any])
         let vectors = try #require(object["vectors_per_s"] as? [String: Double])

@@ -1,5 +1,5 @@
 /// The crash tests' operation stream: operation `k` depends only on the seed and `k`, so a checker
-/// knows every vector and payload a writer wrote without being told. Used by `aeonctl crashtest`
+/// knows every vector and payload a writer wrote without being told. Used by `aeon-bench crashtest`
 /// (SIGKILL) and by ``PowerLossHarness`` (simulated power cuts).
 package enum CrashOperation: Sendable, Equatable {
     /// Inserts or replaces a record (with a payload most of the time).

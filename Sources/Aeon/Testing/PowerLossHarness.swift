@@ -129,7 +129,7 @@ package struct PowerLossHarness {
         /// Whether anything was lost or found damaged.
         package var failed: Bool { lost > 0 || holes > 0 || corruptOpens > 0 || !problems.isEmpty }
 
-        /// The closing line of `aeonctl crashtest --power-loss`.
+        /// The closing line of `aeon-bench crashtest --power-loss`.
         package var summary: String {
             "power-loss iterations: \(iterations), acknowledged writes checked: \(checked), lost: \(lost), holes: \(holes), corrupt opens: \(corruptOpens)"
         }

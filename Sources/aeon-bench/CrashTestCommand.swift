@@ -1,8 +1,9 @@
+import AeonCommandSupport
 import Aeon
 import ArgumentParser
 import Foundation
 
-/// `aeonctl crashtest`: kills a writing child process at random moments and checks that every
+/// `aeon-bench crashtest`: kills a writing child process at random moments and checks that every
 /// acknowledged write survived.
 struct CrashTestCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -35,9 +36,9 @@ struct CrashTestCommand: ParsableCommand {
               power-loss iterations: N, acknowledged writes checked: M, lost: L, holes: H, corrupt opens: C
 
             Examples:
-              aeonctl crashtest --iterations 30
-              aeonctl crashtest --iterations 1000 --seed 7 --dir /tmp/crash
-              aeonctl crashtest --power-loss --iterations 1000 --seed 7
+              aeon-bench crashtest --iterations 30
+              aeon-bench crashtest --iterations 1000 --seed 7 --dir /tmp/crash
+              aeon-bench crashtest --power-loss --iterations 1000 --seed 7
             """
     )
 

@@ -1,9 +1,10 @@
+import AeonCommandSupport
 import Aeon
 import AeonBenchmarks
 import ArgumentParser
 import Foundation
 
-/// `aeonctl bench blobs`: the blob arena's throughput, latency, compression and collection.
+/// `aeon-bench blobs`: the blob arena's throughput, latency, compression and collection.
 struct BenchBlobsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "blobs",
@@ -15,7 +16,7 @@ struct BenchBlobsCommand: ParsableCommand {
             them dead, while a thread reads live ones, beside the same reader on the idle arena.
 
             Example:
-              swift run -c release aeonctl bench blobs --texts ../shared/datasets/wn-minilm384/base.txt --json
+              swift run -c release aeon-bench blobs --texts ../shared/datasets/wn-minilm384/base.txt --json
             """
     )
 
@@ -30,8 +31,10 @@ struct BenchBlobsCommand: ParsableCommand {
 
     func run() throws {
         try withBenchmarkDirectory(dir, name: "blobs") { directory in
-            let source = texts ?? Bundle.module.url(forResource: "Sample", withExtension: nil).map { $0.path + "/base.txt" }
-            guard let source, let data = FileManager.default.contents(atPath: source) else {
+            // By default the sample shipped in the source tree (aeonctl bundles it; this tool is
+            // run from a checkout).
+            let source = texts ?? URL(fileURLWithPath: #filePath).deletingLastPathComponent().path + "/../aeonctl/Sample/base.txt"
+            guard let data = FileManager.default.contents(atPath: source) else {
                 printError("cannot read the texts (\(texts ?? "the bundled sample"))")
                 throw ExitCode(ExitStatus.io)
             }

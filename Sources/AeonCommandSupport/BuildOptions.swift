@@ -2,24 +2,26 @@ import Aeon
 import ArgumentParser
 
 /// The build knobs, shared by `import` and `bench recall`.
-struct BuildOptions: ParsableArguments {
+package struct BuildOptions: ParsableArguments {
+    package init() {}
+
     @Option(name: .long, help: "Most vectors per cluster before replicas (build).")
-    var postingSize = BuildParameters.default.postingSizeLimit
+    package var postingSize = BuildParameters.default.postingSizeLimit
 
     @Option(name: .long, help: "Most postings a vector is stored in (build).")
-    var replicas = BuildParameters.default.maxReplicas
+    package var replicas = BuildParameters.default.maxReplicas
 
     @Option(name: .long, help: "Replica closure: within (1 + ε) × the nearest centroid distance (build).")
-    var replicaEpsilon = BuildParameters.default.replicaEpsilon
+    package var replicaEpsilon = BuildParameters.default.replicaEpsilon
 
     @Option(name: .long, help: "RNG rule factor; larger admits more replicas (build).")
-    var rngFactor = BuildParameters.default.rngFactor
+    package var rngFactor = BuildParameters.default.rngFactor
 
     @Option(name: .long, help: "k-means iterations (build).")
-    var iterations = BuildParameters.default.iterations
+    package var iterations = BuildParameters.default.iterations
 
     /// Bad knobs are refused before any input is read (not after a long import's reading).
-    func validate() throws {
+    package func validate() throws {
         do {
             _ = try parameters.validated()
         } catch {
@@ -27,7 +29,7 @@ struct BuildOptions: ParsableArguments {
         }
     }
 
-    var parameters: BuildParameters {
+    package var parameters: BuildParameters {
         var p = BuildParameters.default
         p.postingSizeLimit = postingSize
         p.maxReplicas = replicas
@@ -38,7 +40,7 @@ struct BuildOptions: ParsableArguments {
     }
 
     /// The same options as command-line arguments, for a child `aeonctl import`.
-    var arguments: [String] {
+    package var arguments: [String] {
         ["--posting-size", "\(postingSize)", "--replicas", "\(replicas)", "--replica-epsilon", "\(replicaEpsilon)",
          "--rng-factor", "\(rngFactor)", "--iterations", "\(iterations)"]
     }

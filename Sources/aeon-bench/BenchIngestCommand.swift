@@ -1,9 +1,10 @@
+import AeonCommandSupport
 import Aeon
 import AeonBenchmarks
 import ArgumentParser
 import Foundation
 
-/// `aeonctl bench ingest`: write throughput per durability mode; synchronous commits per second
+/// `aeon-bench ingest`: write throughput per durability mode; synchronous commits per second
 /// with 1 and 8 writers beside SQLite.
 struct BenchIngestCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -23,8 +24,8 @@ struct BenchIngestCommand: ParsableCommand {
             is the median of its rounds, and each ratio is taken within a round.
 
             Examples:
-              swift run -c release aeonctl bench ingest
-              swift run -c release aeonctl bench ingest --dir /var/tmp --json
+              swift run -c release aeon-bench ingest
+              swift run -c release aeon-bench ingest --dir /var/tmp --json
             """
     )
 

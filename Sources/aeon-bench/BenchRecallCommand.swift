@@ -1,9 +1,10 @@
+import AeonCommandSupport
 import Aeon
 import AeonBenchmarks
 import ArgumentParser
 import Foundation
 
-/// `aeonctl bench recall`: recall@1/@k, QPS and latency percentiles against exact ground truth.
+/// `aeon-bench recall`: recall@1/@k, QPS and latency percentiles against exact ground truth.
 struct BenchRecallCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "recall",
@@ -16,9 +17,9 @@ struct BenchRecallCommand: ParsableCommand {
             queries: recall@1, recall@k, QPS, p50 and p99 latency.
 
             Examples:
-              swift run -c release aeonctl bench recall --base ../shared/datasets/wn-minilm384/base.fvecs \\
+              swift run -c release aeon-bench recall --base ../shared/datasets/wn-minilm384/base.fvecs \\
                 --query ../shared/datasets/wn-minilm384/query.fvecs --gt ../shared/datasets/wn-minilm384/gt.ivecs
-              aeonctl bench recall --base b.fvecs --query q.fvecs --gt g.ivecs --nprobe 16,32,64 --json
+              aeon-bench recall --base b.fvecs --query q.fvecs --gt g.ivecs --nprobe 16,32,64 --json
             """
     )
 

@@ -1,9 +1,10 @@
+import AeonCommandSupport
 import Aeon
 import AeonBenchmarks
 import ArgumentParser
 import Foundation
 
-/// `aeonctl bench churn`: recall and latency after online inserts and deletes, beside a fresh
+/// `aeon-bench churn`: recall and latency after online inserts and deletes, beside a fresh
 /// build of the same final set.
 struct BenchChurnCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -18,7 +19,7 @@ struct BenchChurnCommand: ParsableCommand {
             after a checkpoint has written it out.
 
             Example:
-              swift run -c release aeonctl bench churn --base ../shared/datasets/wn-minilm384/base.fvecs \\
+              swift run -c release aeon-bench churn --base ../shared/datasets/wn-minilm384/base.fvecs \\
                 --query ../shared/datasets/wn-minilm384/query.fvecs --nq 1000 --json
             """
     )

@@ -1,9 +1,10 @@
+import AeonCommandSupport
 import Aeon
 import AeonBenchmarks
 import ArgumentParser
 import Foundation
 
-/// `aeonctl bench kernels`: kernel speed at every SIMD level, scan throughput against the
+/// `aeon-bench kernels`: kernel speed at every SIMD level, scan throughput against the
 /// machine's streaming-read bandwidth.
 struct BenchKernelsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -16,8 +17,8 @@ struct BenchKernelsCommand: ParsableCommand {
             chooses the level the headline figures are for (default: the best).
 
             Examples:
-              swift run -c release aeonctl bench kernels
-              swift run -c release aeonctl bench kernels --dim 768 --json
+              swift run -c release aeon-bench kernels
+              swift run -c release aeon-bench kernels --dim 768 --json
             """
     )
 

@@ -1,9 +1,10 @@
+import AeonCommandSupport
 import Aeon
 import AeonBenchmarks
 import ArgumentParser
 import Foundation
 
-/// `aeonctl bench checkpoint`: a checkpoint that writes only what changed, beside a full one.
+/// `aeon-bench checkpoint`: a checkpoint that writes only what changed, beside a full one.
 struct BenchCheckpointCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "checkpoint",
@@ -16,7 +17,7 @@ struct BenchCheckpointCommand: ParsableCommand {
             Prints the seconds and index bytes each wrote.
 
             Example:
-              swift run -c release aeonctl bench checkpoint --base ../shared/datasets/wn-minilm384/base.fvecs \\
+              swift run -c release aeon-bench checkpoint --base ../shared/datasets/wn-minilm384/base.fvecs \\
                 --query ../shared/datasets/wn-minilm384/query.fvecs --json
             """
     )
