@@ -2,7 +2,7 @@ import Aeon
 import Foundation
 import Synchronization
 
-/// `aeonctl bench blobs`: the blob arena's put and get throughput and latency per payload size,
+/// `aeon-bench blobs`: the blob arena's put and get throughput and latency per payload size,
 /// LZ4's ratio and speed on real texts, and garbage collection's copy rate and its effect on the
 /// latency of reads running beside it.
 public struct BlobBenchmark: Sendable {

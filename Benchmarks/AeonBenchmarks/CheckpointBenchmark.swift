@@ -1,7 +1,7 @@
 import Aeon
 import Foundation
 
-/// `aeonctl bench checkpoint`: what a checkpoint costs after a number of writes, written as a
+/// `aeon-bench checkpoint`: what a checkpoint costs after a number of writes, written as a
 /// layer (only what changed) beside a full rewrite of the same index, one after the other on
 /// the same store.
 public struct CheckpointBenchmark: Sendable {

@@ -2,7 +2,7 @@ import Aeon
 import Foundation
 import Synchronization
 
-/// `aeonctl bench churn`: how good the index stays under online writes. Builds an index from
+/// `aeon-bench churn`: how good the index stays under online writes. Builds an index from
 /// the first half of the base, inserts the second half and deletes a random quarter of all
 /// online (no checkpoint in between), and compares recall@10 and latency at the default search
 /// settings with a fresh build of the same final set, against exact ground truth of that set.

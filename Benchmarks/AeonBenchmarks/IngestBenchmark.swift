@@ -8,7 +8,7 @@ import Synchronization
 import Glibc
 #endif
 
-/// `aeonctl bench ingest`: write throughput in each durability mode, and synchronous commits
+/// `aeon-bench ingest`: write throughput in each durability mode, and synchronous commits
 /// per second with 1 and 8 writers, side by side with SQLite (WAL journal, synchronous=FULL)
 /// inserting rows of the same size into a database on the same disk.
 public struct IngestBenchmark: Sendable {

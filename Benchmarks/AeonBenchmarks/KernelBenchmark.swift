@@ -1,7 +1,7 @@
 import Aeon
 import CAeonBenchSupport
 
-/// `aeonctl bench kernels`: the per-call cost of the int8 and fp32 kernels at every SIMD level
+/// `aeon-bench kernels`: the per-call cost of the int8 and fp32 kernels at every SIMD level
 /// this CPU has, the posting-scan throughput over a buffer far larger than the caches, and in
 /// the same run the machine's single-core streaming-read bandwidth to compare it with.
 ///

@@ -1,6 +1,6 @@
 import Aeon
 
-/// `aeonctl bench recall`: recall and latency of single-threaded search against exact ground
+/// `aeon-bench recall`: recall and latency of single-threaded search against exact ground
 /// truth, over a sweep of operating points, plus open time and resident memory.
 public struct RecallBenchmark: Sendable {
     /// One operating point of the sweep.
