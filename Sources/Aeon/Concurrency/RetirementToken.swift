@@ -14,6 +14,24 @@ final class RetirementToken: Sendable {
 
     deinit {
         for action in state.withLock({ $0.actions }) { action() }
+        // Let go of the newer tokens one at a time, not by recursion: a reader that held an old
+        // generation across a million checkpoints would otherwise release a million-deep chain
+        // of deinits at once and overflow the stack. A token someone else still holds stops
+        // the walk (its holder releases the rest, the same way).
+        var next = takeNext()
+        while var token = next {
+            next = nil
+            guard isKnownUniquelyReferenced(&token) else { break }
+            // Ours alone: take its successor before it goes, so its deinit finds none.
+            next = token.takeNext()
+        }
+    }
+
+    private func takeNext() -> RetirementToken? {
+        state.withLock { state in
+            defer { state.next = nil }
+            return state.next
+        }
     }
 
     /// Chains `successor` after this token: it cannot run its work before this one has.

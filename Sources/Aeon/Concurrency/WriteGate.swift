@@ -7,11 +7,16 @@ final class WriteGate: @unchecked Sendable {
     private var shared = 0
     private var exclusive = false
     private var exclusiveWaiting = 0
+    private var sharedWaiting = 0
 
     private func enterShared() {
         lock.lock()
         // An exclusive waiter goes first, so a stream of writers cannot starve a checkpoint.
-        while exclusive || exclusiveWaiting > 0 { lock.wait() }
+        if exclusive || exclusiveWaiting > 0 {
+            sharedWaiting += 1
+            while exclusive || exclusiveWaiting > 0 { lock.wait() }
+            sharedWaiting -= 1
+        }
         shared += 1
         lock.unlock()
     }
@@ -51,5 +56,11 @@ final class WriteGate: @unchecked Sendable {
         enterExclusive()
         defer { leaveExclusive() }
         return try body()
+    }
+
+    /// Writers and exclusive holders waiting to get in (for tests that must see a thread blocked
+    /// rather than guess from a sleep).
+    var waiting: (shared: Int, exclusive: Int) {
+        lock.withLock { (sharedWaiting, exclusiveWaiting) }
     }
 }
