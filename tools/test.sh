@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The README's test command, and what CI runs: set up, build with no warnings in our code,
 # run the Swift test suite, the crash tests (30 SIGKILLs of a writing process, 150 simulated
-# power cuts and a cut after each sync point of a short run), every fuzz target briefly, the C
+# power cuts and a cut after each sync point of a short run), the concurrency tests under
+# ThreadSanitizer, every fuzz target briefly, the C
 # kernel self-test natively and, on x86-64 Linux, the arm64 (NEON / dot product) kernels under qemu.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,6 +27,9 @@ echo "== crash test: SIGKILL a writing process 30 times (seed 20261121)"
 echo "== power-loss test: 150 simulated power cuts at random points, and one after each sync point of a 30-operation run"
 .build/debug/aeon-bench crashtest --power-loss --iterations 150 --seed 20261202
 .build/debug/aeon-bench crashtest --power-loss --sweep 30 --seed 20261202
+
+echo "== ThreadSanitizer: the concurrency tests (tools/tsan.sh)"
+tools/tsan.sh
 
 echo "== fuzzing: every target for 10 s (libFuzzer + ASan), the kept crash inputs replayed first"
 fuzz/run.sh --all 10
