@@ -13,6 +13,7 @@
 //   AeonCommandSupport what both tools share: exit statuses, output helpers, build options.
 //   aeonctl            the command-line tool users ship: inspect, verify, maintain.
 //   aeon-bench         benchmarks and crash tests (links AeonBenchmarks and SQLite; aeonctl does not).
+//   AeonTestSupport    what both test targets share: temporary directories, threads, seeded data.
 import PackageDescription
 
 let package = Package(
@@ -84,16 +85,21 @@ let package = Package(
             ],
             path: "Sources/aeon-bench"
         ),
+        .target(
+            name: "AeonTestSupport",
+            dependencies: ["Aeon"],
+            path: "Tests/AeonTestSupport"
+        ),
         .testTarget(
             name: "AeonTests",
-            dependencies: ["Aeon", "CAeonKernels"],
+            dependencies: ["Aeon", "AeonTestSupport", "CAeonKernels"],
             path: "Tests/AeonTests",
             // Stores written by earlier versions, opened by path (FormatCompatibilityTests).
             exclude: ["Fixtures"]
         ),
         .testTarget(
             name: "aeonctlTests",
-            dependencies: ["aeonctl", "aeon-bench", "Aeon"],
+            dependencies: ["aeonctl", "aeon-bench", "Aeon", "AeonTestSupport"],
             path: "Tests/aeonctlTests"
         ),
     ],

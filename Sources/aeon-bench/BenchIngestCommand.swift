@@ -1,6 +1,6 @@
-import AeonCommandSupport
 import Aeon
 import AeonBenchmarks
+import AeonCommandSupport
 import ArgumentParser
 import Foundation
 

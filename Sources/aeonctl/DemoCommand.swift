@@ -1,5 +1,5 @@
-import AeonCommandSupport
 import Aeon
+import AeonCommandSupport
 import ArgumentParser
 import Foundation
 

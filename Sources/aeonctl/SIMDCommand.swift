@@ -1,5 +1,5 @@
-import AeonCommandSupport
 import Aeon
+import AeonCommandSupport
 import ArgumentParser
 
 /// `aeonctl simd`: which SIMD levels this CPU has and which one Aeon will use.

@@ -1,5 +1,6 @@
 import Testing
 @testable import Aeon
+import AeonTestSupport
 
 /// fp32 dot product and squared L2 at every level this CPU has. SIMD levels sum in another
 /// order than the reference, so results agree to a rounding bound, not bit for bit.

@@ -1,5 +1,6 @@
 import Testing
 @testable import Aeon
+import AeonTestSupport
 
 /// The int8 dot product and the posting scan, at every level this CPU has.
 @Suite("int8 kernels")

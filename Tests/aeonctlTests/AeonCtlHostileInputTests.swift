@@ -1,4 +1,5 @@
 import Aeon
+import AeonTestSupport
 import Foundation
 import Testing
 
@@ -31,8 +32,8 @@ struct AeonCtlHostileInputTests {
 
     @Test("arguments that overflowed: --first-id near 2^64, --row 2^63 − 1, --k 0 and negative values")
     func overflowingArguments() throws {
-        let dir = try stores.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let temporary = TemporaryDirectory("aeonctl-test")
+        let dir = temporary.path
         try stores.writeFvecs(dir + "/v.fvecs", count: 40, dimension: 8)
         try expect(["import", dir + "/a", dir + "/v.fvecs", "--first-id", "18446744073709551615"], status: 2, mentioning: "--first-id")
         try expect(["import", dir + "/a", dir + "/v.fvecs", "--first-id", "18446744073709551600"], status: 2, mentioning: "--first-id")
@@ -55,8 +56,8 @@ struct AeonCtlHostileInputTests {
 
     @Test("exit statuses: a missing id or store is 5, a missing index file 1, an empty .npy or .fvecs 2")
     func exitStatuses() throws {
-        let dir = try stores.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let temporary = TemporaryDirectory("aeonctl-test")
+        let dir = temporary.path
         try stores.writeFvecs(dir + "/v.fvecs", count: 40, dimension: 8)
         let store = dir + "/s"
         try expect(["import", store, dir + "/v.fvecs"], status: 0)
@@ -78,8 +79,8 @@ struct AeonCtlHostileInputTests {
 
     @Test("JSON Lines: ids are not coerced, text must be a string, unknown members are refused; the store is unchanged")
     func jsonLines() throws {
-        let dir = try stores.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let temporary = TemporaryDirectory("aeonctl-test")
+        let dir = temporary.path
         let store = dir + "/s"
         try "{\"id\": 1, \"vector\": [1, 0, 0]}\n".write(toFile: dir + "/ok.jsonl", atomically: true, encoding: .utf8)
         try expect(["import", store, dir + "/ok.jsonl"], status: 0)
@@ -103,8 +104,8 @@ struct AeonCtlHostileInputTests {
 
     @Test("text files: CRLF line ends are stripped, invalid UTF-8 is corrupt input (1) naming the line")
     func textFiles() throws {
-        let dir = try stores.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let temporary = TemporaryDirectory("aeonctl-test")
+        let dir = temporary.path
         try stores.writeFvecs(dir + "/v.fvecs", count: 3, dimension: 4)
         try "zero\r\none\r\ntwo\r\n".write(toFile: dir + "/crlf.txt", atomically: true, encoding: .utf8)
         try expect(["import", dir + "/s", dir + "/v.fvecs", "--text", dir + "/crlf.txt"], status: 0)
@@ -117,8 +118,8 @@ struct AeonCtlHostileInputTests {
 
     @Test("vectors whose scores overflow float32 are refused (2), and search JSON is always valid JSON")
     func hugeVectors() throws {
-        let dir = try stores.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let temporary = TemporaryDirectory("aeonctl-test")
+        let dir = temporary.path
         try "{\"id\": 1, \"vector\": [3e38, 3e38, 3e38]}\n".write(toFile: dir + "/huge.jsonl", atomically: true, encoding: .utf8)
         try expect(["import", dir + "/s", dir + "/huge.jsonl", "--metric", "l2"], status: 2, mentioning: "too large")
         try "{\"id\": 1, \"vector\": [1, 2, 3]}\n{\"id\": 2, \"vector\": [3, 2, 1]}\n".write(
@@ -130,8 +131,8 @@ struct AeonCtlHostileInputTests {
 
     @Test("dump --blob shows where a payload lies in the arena, and the payload; a missing id is 5")
     func dumpBlob() throws {
-        let dir = try stores.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let temporary = TemporaryDirectory("aeonctl-test")
+        let dir = temporary.path
         try "{\"id\": 1, \"vector\": [1, 2, 3], \"text\": \"the first memory\"}\n{\"id\": 2, \"vector\": [3, 2, 1]}\n".write(
             toFile: dir + "/r.jsonl", atomically: true, encoding: .utf8)
         try expect(["import", dir + "/s", dir + "/r.jsonl"], status: 0)
@@ -143,8 +144,8 @@ struct AeonCtlHostileInputTests {
 
     @Test("more review findings: extra --text lines, a BOM, .npy headers numpy would refuse, trailing .npy bytes, non-directories as stores")
     func reviewFindings() throws {
-        let dir = try stores.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let temporary = TemporaryDirectory("aeonctl-test")
+        let dir = temporary.path
         try stores.writeFvecs(dir + "/v.fvecs", count: 3, dimension: 4)
         try "a\nb\nc\nd\n".write(toFile: dir + "/four.txt", atomically: true, encoding: .utf8)
         try expect(["import", dir + "/s", dir + "/v.fvecs", "--text", dir + "/four.txt"], status: 2, mentioning: "4 lines for 3 vectors")

@@ -1,4 +1,5 @@
 import Aeon
+import AeonTestSupport
 import Foundation
 import Testing
 

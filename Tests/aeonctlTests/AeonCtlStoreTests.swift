@@ -1,4 +1,5 @@
 import Aeon
+import AeonTestSupport
 import Foundation
 import Testing
 
@@ -9,29 +10,13 @@ struct AeonCtlStoreTests {
 
     /// Writes `count` random `dimension`-d vectors as a TexMex .fvecs file.
     func writeFvecs(_ path: String, count: Int, dimension: Int, seed: UInt64 = 1) throws {
-        var state = seed
-        var bytes = Data()
-        for _ in 0..<count {
-            withUnsafeBytes(of: Int32(dimension).littleEndian) { bytes.append(contentsOf: $0) }
-            for _ in 0..<dimension {
-                state = state &* 6364136223846793005 &+ 1442695040888963407
-                let value = Float(Int64(bitPattern: state >> 11) % 2000) / 1000 - 1
-                withUnsafeBytes(of: value.bitPattern.littleEndian) { bytes.append(contentsOf: $0) }
-            }
-        }
-        try bytes.write(to: URL(fileURLWithPath: path))
-    }
-
-    func temporaryDirectory() throws -> String {
-        let path = NSTemporaryDirectory() + "aeonctl-test-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        return path
+        try TexMexWriter.write(TexMexWriter.randomVectors(count: count, dimension: dimension, seed: seed), to: path)
     }
 
     @Test("import builds a store that the library opens and searches")
     func importThenOpen() throws {
-        let dir = try temporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let temporary = TemporaryDirectory("aeonctl-test")
+        let dir = temporary.path
         try writeFvecs(dir + "/v.fvecs", count: 300, dimension: 8)
         try (0..<300).map { "text \($0)" }.joined(separator: "\n").write(toFile: dir + "/v.txt", atomically: true, encoding: .utf8)
         let outcome = try cli.run(["import", dir + "/store", dir + "/v.fvecs", "--text", dir + "/v.txt", "--json"])
@@ -47,8 +32,8 @@ struct AeonCtlStoreTests {
 
     @Test("a store held by another process is refused: exit 4, one line")
     func lockedByAnotherProcess() throws {
-        let dir = try temporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let temporary = TemporaryDirectory("aeonctl-test")
+        let dir = temporary.path
         try writeFvecs(dir + "/v.fvecs", count: 50, dimension: 8)
         // This test process holds the writer lock; aeonctl is a second process.
         let holder = try AeonStore.open(at: dir + "/store", options: StoreOptions(dimension: 8))
@@ -62,8 +47,8 @@ struct AeonCtlStoreTests {
 
     @Test("a truncated .fvecs and a wrong dimension are clear errors")
     func badInput() throws {
-        let dir = try temporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let temporary = TemporaryDirectory("aeonctl-test")
+        let dir = temporary.path
         try writeFvecs(dir + "/v.fvecs", count: 20, dimension: 8)
         let whole = try Data(contentsOf: URL(fileURLWithPath: dir + "/v.fvecs"))
         try whole.dropLast(7).write(to: URL(fileURLWithPath: dir + "/cut.fvecs"))
@@ -79,8 +64,8 @@ struct AeonCtlStoreTests {
 
     @Test("bench checkpoint --json writes layers smaller than full checkpoints, at the same recall")
     func checkpointJSON() throws {
-        let dir = try temporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let temporary = TemporaryDirectory("aeonctl-test")
+        let dir = temporary.path
         try writeFvecs(dir + "/base.fvecs", count: 3000, dimension: 32)
         try writeFvecs(dir + "/query.fvecs", count: 20, dimension: 32, seed: 9)
         let outcome = try cli.run(
@@ -165,8 +150,8 @@ struct AeonCtlStoreCommandTests {
 
     @Test("the store commands work end to end, and verify finds a byte flipped in each kind of file")
     func endToEnd() throws {
-        let dir = try files.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let temporary = TemporaryDirectory("aeonctl-test")
+        let dir = temporary.path
         try files.writeFvecs(dir + "/v.fvecs", count: 400, dimension: 8)
         try (0..<400).map { "memory \($0)" }.joined(separator: "\n").write(toFile: dir + "/v.txt", atomically: true, encoding: .utf8)
         let store = dir + "/store"
@@ -239,8 +224,8 @@ struct AeonCtlFormatTests {
 
     @Test("npy and JSON Lines import; a second import adds; dump and compact work")
     func formats() throws {
-        let dir = try files.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let temporary = TemporaryDirectory("aeonctl-test")
+        let dir = temporary.path
         try writeNpy(dir + "/v.npy", rows: 50, dimension: 6)
         #expect(try cli.run(["import", dir + "/s", dir + "/v.npy", "--metric", "l2"]).status == 0)
         let lines = (0..<20).map { "{\"id\": \(1000 + $0), \"vector\": [\($0), 1, 2, 3, 4, 5], \"text\": \"line \($0)\"}" }

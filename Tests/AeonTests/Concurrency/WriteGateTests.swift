@@ -9,6 +9,7 @@ import Darwin
 #endif
 
 @testable import Aeon
+import AeonTestSupport
 
 @Suite("write gate")
 struct WriteGateTests {

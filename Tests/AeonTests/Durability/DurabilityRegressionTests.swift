@@ -1,6 +1,7 @@
 import Synchronization
 import Testing
 @testable import Aeon
+import AeonTestSupport
 
 #if canImport(Glibc)
 import Glibc

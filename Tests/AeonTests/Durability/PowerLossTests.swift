@@ -1,5 +1,6 @@
 import Testing
 @testable import Aeon
+import AeonTestSupport
 
 /// The power-loss model itself: what survives a cut is what was synced, and nothing else.
 @Suite("power-loss file layer")

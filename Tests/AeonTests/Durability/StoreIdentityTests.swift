@@ -1,5 +1,6 @@
 import Testing
 @testable import Aeon
+import AeonTestSupport
 
 #if canImport(Glibc)
 import Glibc

@@ -1,5 +1,6 @@
 import Testing
 @testable import Aeon
+import AeonTestSupport
 
 /// The importers' parsers on hostile input (issue 13): every bad input a typed error naming
 /// where it is, nothing coerced, nothing dropped, no crash.

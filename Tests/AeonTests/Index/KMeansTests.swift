@@ -1,6 +1,7 @@
 import Testing
 
 @testable import Aeon
+import AeonTestSupport
 
 @Suite("k-means")
 struct KMeansTests {

@@ -1,6 +1,7 @@
 import Testing
 
 @testable import Aeon
+import AeonTestSupport
 
 @Suite("top-k selector")
 struct TopKTests {

@@ -1,5 +1,6 @@
 import Testing
 @testable import Aeon
+import AeonTestSupport
 
 @Suite("Atlas search")
 struct AtlasSearchTests {

@@ -1,5 +1,6 @@
 import Testing
 @testable import Aeon
+import AeonTestSupport
 
 /// A flipped byte anywhere in a store is found (a typed `corrupt` error, on open or on the
 /// first read of the damaged page), never a crash and never a wrong answer.

@@ -1,5 +1,6 @@
 import Testing
 @testable import Aeon
+import AeonTestSupport
 
 /// The store against a model that is obviously right (``DifferentialRun``), on seeded random
 /// operation streams: upserts with payloads, deletes, gets, searches, checkpoints, folds,

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Aeon
+import AeonTestSupport
 
 /// Stores written by earlier versions of the format stay readable and writable.
 @Suite("format compatibility")

@@ -1,5 +1,6 @@
 import Testing
 @testable import Aeon
+import AeonTestSupport
 
 /// Store files forged with valid checksums (issue 13): every number read from disk is checked
 /// before use, so each forgery is a typed `corrupt` error, never a crash or a wrong answer.

@@ -1,5 +1,6 @@
 import Testing
 @testable import Aeon
+import AeonTestSupport
 
 @Suite("layered checkpoints")
 struct LayeredCheckpointTests {

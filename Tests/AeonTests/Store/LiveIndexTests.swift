@@ -2,6 +2,7 @@ import Dispatch
 import Synchronization
 import Testing
 @testable import Aeon
+import AeonTestSupport
 
 /// The index maintained online: inserts into postings, splits, deletes, merges, and the
 /// checkpoint that writes it out.

@@ -2,6 +2,7 @@ import Foundation
 import Synchronization
 import Testing
 @testable import Aeon
+import AeonTestSupport
 
 /// Payloads through the store: any size, byte for byte, through checkpoints, reopening and
 /// garbage collection under concurrent readers.

@@ -1,6 +1,7 @@
 import Dispatch
 import Testing
 @testable import Aeon
+import AeonTestSupport
 
 @Suite("store writes")
 struct StoreWriteTests {

@@ -1,4 +1,5 @@
 @testable import Aeon
+import AeonTestSupport
 
 /// Vectors drawn around random centres (a Gaussian-ish mixture), with exact ground truth.
 struct ClusteredData {

@@ -1,4 +1,5 @@
 @testable import Aeon
+import AeonTestSupport
 
 /// Rewrites bytes of a store's files and recomputes every checksum over them, as an attacker
 /// (or a buggy tool) would: what the engine then refuses, it refuses for meaning, not checksum.

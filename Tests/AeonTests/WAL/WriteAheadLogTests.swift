@@ -2,6 +2,7 @@ import Dispatch
 import Synchronization
 import Testing
 @testable import Aeon
+import AeonTestSupport
 
 #if canImport(Glibc)
 import Glibc

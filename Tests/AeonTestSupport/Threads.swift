@@ -7,7 +7,7 @@ import Darwin
 /// Real OS threads for tests that need several threads running at once. (Dispatch's pool may run
 /// its work items one after another on a 2-core machine, so a reader loop waiting for a writer
 /// that has not started would never end.)
-enum Threads {
+package enum Threads {
     private final class Work: Sendable {
         let body: @Sendable () -> Void
         init(_ body: @escaping @Sendable () -> Void) { self.body = body }
@@ -36,7 +36,7 @@ enum Threads {
     }
 
     /// Runs `body(0)`, …, `body(count - 1)` on `count` new threads and waits for all of them.
-    static func run(_ count: Int, _ body: @escaping @Sendable (Int) -> Void) {
+    package static func run(_ count: Int, _ body: @escaping @Sendable (Int) -> Void) {
         let threads = (0..<count).map { index in start { body(index) } }
         #if canImport(Darwin)
         for thread in threads { pthread_join(thread!, nil) }
@@ -46,7 +46,7 @@ enum Threads {
     }
 
     /// Runs `body` on a new detached thread and returns at once.
-    static func spawn(_ body: @escaping @Sendable () -> Void) {
+    package static func spawn(_ body: @escaping @Sendable () -> Void) {
         let thread = start(body)
         #if canImport(Darwin)
         pthread_detach(thread!)
