@@ -51,6 +51,20 @@ final class Atlas: @unchecked Sendable {
     var postingCount: Int { postingsHeader.postingCount }
     /// The generations whose files this one reads, oldest first.
     var layerGenerations: [UInt64] { layers.map(\.generation) }
+    /// Posting entries of the whole index (replicas counted).
+    var entryCount: Int { postingsHeader.entryCount }
+    /// Bytes of every layer's two files.
+    var fileBytes: Int { layers.reduce(0) { $0 + $1.postings.region.count + $1.records.region.count } }
+    /// Bytes of this generation's own two files (the top layer).
+    var topLayerBytes: Int { postings.region.count + records.region.count }
+
+    /// Entries of each posting, in posting order.
+    func postingSizes() throws(AeonError) -> [Int] {
+        var sizes: [Int] = []
+        sizes.reserveCapacity(postingCount)
+        for p in 0..<postingCount { sizes.append(try directoryEntry(p).totalCount) }
+        return sizes
+    }
 
     init(io: any FileIO, directory: String, manifest: Manifest, blobs: BlobArena) throws(AeonError) {
         let generation = manifest.generation

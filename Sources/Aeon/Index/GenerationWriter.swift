@@ -61,8 +61,8 @@ struct GenerationWriter {
         precondition(count >= 0 && rows.baseCount == firstRow, "GenerationWriter.writeLayer: the index is not over this generation")
 
         // Rows appended since, in row order: deleted ones too (postings name rows by number).
-        let data = UnsafeMutablePointer<Float>.allocate(capacity: max(1, count * dimension))
-        defer { data.deallocate() }
+        let vectors = VectorBuffer(rows: count, dimension: dimension)
+        let data = vectors.base
         var ids: [UInt64] = [], payloads: [PayloadReference?] = [], pending: [(index: Int, bytes: [UInt8])] = []
         ids.reserveCapacity(count)
         for i in 0..<count {
@@ -194,6 +194,8 @@ struct GenerationWriter {
                 e.codes.withUnsafeBytes { w.append($0) }
             }
         }
+        // `data` points into `vectors`: the buffer must outlive every use of it above.
+        withExtendedLifetime(vectors) {}
         return WrittenLayer(manifest: next, dead: dead)
     }
 

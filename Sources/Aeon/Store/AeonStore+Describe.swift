@@ -47,12 +47,8 @@ extension AeonStore {
     /// A description of the store: counts, posting sizes, files and the log's state.
     public func describe() throws(AeonError) -> StoreDescription {
         let statistics = try self.statistics
-        var sizes: [Int] = []
         let index = try currentIndex()
-        if let atlas = index {
-            sizes.reserveCapacity(atlas.postingCount)
-            for p in 0..<atlas.postingCount { sizes.append(try atlas.directoryEntry(p).totalCount) }
-        }
+        var sizes = try index?.postingSizes() ?? []
         sizes.sort()
         var files: [StoreDescription.StoreFile] = []
         for name in try io.list(path).sorted() where name == StoreFileNames.manifest || StoreFileNames.isIndexFile(name) {

@@ -184,13 +184,13 @@ extension AeonStore {
             let (splits, merges) = index.withLock { ($0?.splits ?? 0, $0?.merges ?? 0) }
             return StoreStatistics(
                 generation: snap.manifest.generation, records: snap.count, postings: snap.live?.postingCount ?? snap.atlas?.postingCount ?? 0,
-                postingEntries: snap.live?.entryCount ?? snap.atlas?.postingsHeader.entryCount ?? 0,
-                indexBytes: snap.atlas?.layers.reduce(0) { $0 + $1.postings.region.count + $1.records.region.count } ?? 0,
+                postingEntries: snap.live?.entryCount ?? snap.atlas?.entryCount ?? 0,
+                indexBytes: snap.atlas?.fileBytes ?? 0,
                 indexedRecords: snap.atlas?.liveCount ?? 0, pendingWrites: snap.delta.entries.count,
                 pendingDeletes: snap.delta.deletedBaseCount,
                 checkpointLSN: snap.manifest.checkpointLSN, lastLSN: wal?.lastLSN ?? max(snap.delta.lastLSN, snap.manifest.checkpointLSN),
                 splits: splits, merges: merges, layers: snap.atlas?.layers.count ?? 0,
-                layerBytes: snap.atlas.map { $0.postings.region.count + $0.records.region.count } ?? 0)
+                layerBytes: snap.atlas?.topLayerBytes ?? 0)
         }
     }
 }
