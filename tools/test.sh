@@ -28,6 +28,9 @@ echo "== power-loss test: 150 simulated power cuts at random points, and one aft
 .build/debug/aeon-bench crashtest --power-loss --iterations 150 --seed 20261202
 .build/debug/aeon-bench crashtest --power-loss --sweep 30 --seed 20261202
 
+echo "== documentation: DocC over the public API, no warnings (tools/docs.sh)"
+tools/docs.sh
+
 echo "== ThreadSanitizer: the concurrency tests (tools/tsan.sh)"
 tools/tsan.sh
 

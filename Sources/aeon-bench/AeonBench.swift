@@ -15,7 +15,7 @@ struct AeonBench: ParsableCommand {
 
             Environment: AEON_SIMD=scalar|avx2|avxvnni|avx512vnni|neon|neondotprod forces a SIMD level.
             """,
-        version: "aeon-bench \(AeonVersion.string)",
+        version: "aeon-bench \(AeonRelease.version)",
         subcommands: [
             BenchKernelsCommand.self, BenchRecallCommand.self, BenchIngestCommand.self, BenchChurnCommand.self, BenchBlobsCommand.self,
             BenchCheckpointCommand.self, CrashTestCommand.self,

@@ -17,7 +17,7 @@ struct AeonCtl: ParsableCommand {
 
             Environment: AEON_SIMD=scalar|avx2|avxvnni|avx512vnni|neon|neondotprod forces a SIMD level.
             """,
-        version: "aeonctl \(AeonVersion.string) (writes \(AeonVersion.formats))",
+        version: "aeonctl \(AeonRelease.version) (writes \(AeonRelease.formats))",
         subcommands: [
             DemoCommand.self, CreateCommand.self, ImportCommand.self, InfoCommand.self, SearchCommand.self, GetCommand.self, DeleteCommand.self,
             CheckpointCommand.self, CompactCommand.self, GCCommand.self, VerifyCommand.self, DumpCommand.self, SIMDCommand.self,

@@ -50,7 +50,7 @@ struct AeonCtlProcessTests {
     func version() throws {
         let outcome = try run(["--version"])
         #expect(outcome.status == 0)
-        #expect(outcome.stdout == "aeonctl \(AeonVersion.string) (writes \(AeonVersion.formats))\n", "\(outcome.stdout)")
+        #expect(outcome.stdout == "aeonctl \(AeonRelease.version) (writes \(AeonRelease.formats))\n", "\(outcome.stdout)")
         #expect(outcome.stdout.contains("manifest v2") && outcome.stdout.contains("blobs v2"))
     }
 

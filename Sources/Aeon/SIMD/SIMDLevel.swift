@@ -4,7 +4,7 @@ import CAeonKernels
 ///
 /// Each level's kernels are compiled into every build (with per-function target attributes)
 /// and chosen at run time, so one binary runs on every CPU of its architecture. Force a level
-/// with the `AEON_SIMD` environment variable (see ``Kernels/fromEnvironment(_:)``).
+/// with the `AEON_SIMD` environment variable, or ``StoreOptions/simdLevel``.
 public struct SIMDLevel: RawRepresentable, Hashable, Sendable, CaseIterable, CustomStringConvertible {
     /// The level's short, stable name: the value `AEON_SIMD` accepts.
     public let rawValue: String

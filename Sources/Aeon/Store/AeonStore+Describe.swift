@@ -6,16 +6,20 @@ public struct StoreDescription: Sendable, Hashable {
     public var postingSizes: PostingSizes
     /// The store's files (index generation, layers, manifest) with their sizes.
     public var files: [StoreFile]
-    /// Write-ahead log segments and their total size in bytes.
+    /// Write-ahead log segments.
     public var logSegments: Int
+    /// The log segments' total size in bytes.
     public var logBytes: UInt64
     /// The format versions of the files as they are (this build's where a file is absent).
     public var formatVersions: FormatVersions
 
     /// Entries per posting: smallest, median, largest.
     public struct PostingSizes: Sendable, Hashable, Codable {
+        /// Entries of the smallest posting.
         public var min: Int
+        /// Entries of the median posting.
         public var median: Int
+        /// Entries of the largest posting.
         public var max: Int
     }
 
@@ -30,10 +34,15 @@ public struct StoreDescription: Sendable, Hashable {
     /// Format versions (docs/FORMAT.md): the manifest, the postings and records files (the top
     /// layer's), the newest log segment, the blob segments.
     public struct FormatVersions: Sendable, Hashable, Codable, CustomStringConvertible {
+        /// The manifest's.
         public var manifest: UInt32
+        /// The top layer's postings file's.
         public var postings: UInt32
+        /// The top layer's records file's.
         public var records: UInt32
+        /// The newest log segment's.
         public var log: UInt32
+        /// The blob segments' (as the arena writes them for this store).
         public var blobs: UInt32
 
         /// "manifest v2, postings v2, records v3, log v3, blobs v2".

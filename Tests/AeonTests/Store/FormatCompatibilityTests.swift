@@ -36,16 +36,16 @@ struct FormatCompatibilityTests {
         #expect(try store.verify().isEmpty, "\(when)")
     }
 
-    @Test("a new store's files are of the versions AeonVersion.formats names")
+    @Test("a new store's files are of the versions AeonRelease.formats names")
     func newStoreVersions() throws {
         let dir = TemporaryDirectory()
         let store = try AeonStore.open(at: dir.child("s"), options: StoreOptions(dimension: 8, metric: .l2))
         try store.build((0..<50).map { i in Record(id: UInt64(i), vector: (0..<8).map { Float(($0 * 3 + i) % 7) }, text: "r \(i)") })
         try store.upsert(Record(id: 99, vector: [Float](repeating: 1, count: 8), text: "pending"))
-        #expect(try store.describe().formatVersions == AeonVersion.formats)
+        #expect(try store.describe().formatVersions == AeonRelease.formats)
         try store.close()
         // Read back from the files, not from this process's memory.
-        #expect(try AeonStore.open(at: dir.child("s"), options: StoreOptions(readOnly: true)).describe().formatVersions == AeonVersion.formats)
+        #expect(try AeonStore.open(at: dir.child("s"), options: StoreOptions(readOnly: true)).describe().formatVersions == AeonRelease.formats)
     }
 
     @Test("a store of postings v1 and records v2 opens, verifies, takes a layer over its old files, and folds")
